@@ -1,0 +1,201 @@
+"""Canonical records: the only things that pass between a source and a sink.
+
+A plugin translates its API's JSON to and from these. Money is always `Decimal` in the document's
+currency, rounded half-up to cents where the document rounds. Amounts of a credit note are positive,
+exactly as printed on it: the kind says which way they go, and the sink applies its own sign
+convention (see docs/accounting.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+CENT = Decimal("0.01")
+
+CustomerKind = Literal["company", "person"]
+DocumentKind = Literal["invoice", "credit_note"]
+PaymentTermType = Literal["after_invoice_date", "end_of_month", "cash"]
+
+
+def cents(amount: Decimal | int | str | float) -> Decimal:
+    """Round an amount half-up to cents; floats go through `str` so 0.1 stays 0.1."""
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Address:
+    line_1: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A company or a person that documents are addressed to."""
+
+    id: str
+    kind: CustomerKind
+    name: str
+    first_name: str | None = None
+    last_name: str | None = None
+    vat_number: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: Address = field(default_factory=Address)
+    language: str | None = None
+    company_id: str | None = None  # for a person: the company it belongs to, when known
+    updated_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaxRate:
+    """A VAT rate as the source defines it; rule files map it by `description` or `id`."""
+
+    id: str
+    description: str
+    rate: Decimal  # 0.21 for 21 %
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A percentage discount on a line or on the whole document (a commercial discount)."""
+
+    percentage: Decimal
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One document line; amounts exclude VAT."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: TaxRate
+    amount_before_discount: Decimal  # quantity × unit price
+    amount: Decimal  # after the line discount, before document discounts
+    discount: Discount | None = None
+
+
+@dataclass(frozen=True)
+class TaxTotal:
+    """The source's own total for one VAT rate: what the sink must reproduce to the cent."""
+
+    rate: Decimal
+    taxable: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    tax_exclusive: Decimal
+    tax_inclusive: Decimal
+    taxes: tuple[TaxTotal, ...]
+    tax_exclusive_before_discount: Decimal | None = None
+    payable: Decimal | None = None
+    due: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PaymentTerm:
+    type: PaymentTermType
+    days: int = 0
+
+    @property
+    def key(self) -> str:
+        """The rule file's `payment_terms.map` key: `after_invoice_date 14`, `end_of_month 30`, `cash`."""
+        return "cash" if self.type == "cash" else f"{self.type} {self.days}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A booked invoice or credit note."""
+
+    id: str
+    kind: DocumentKind
+    number: str
+    date: date
+    customer: Customer
+    currency: str
+    lines: tuple[Line, ...]
+    totals: Totals
+    department_id: str | None = None
+    due_date: date | None = None
+    exchange_rate: Decimal | None = None  # towards the target's own currency, when the source gives it
+    discounts: tuple[Discount, ...] = ()  # commercial discounts on the whole document
+    payment_term: PaymentTerm | None = None
+    expected_payment_method: str | None = None  # e.g. direct_debit, sepa_direct_debit, bank_transfer
+    status: str | None = None
+    paid: bool = False
+    invoice_id: str | None = None  # for a credit note: the invoice it credits, when known
+    reference: str | None = None  # purchase order number or payment reference, for templates
+    updated_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique across kinds: an invoice and a credit note may share a number but never an id."""
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class EntryLine:
+    """One line of a journal entry in the target: revenue account, VAT code, amounts excluding VAT."""
+
+    account: str
+    vat_code: str
+    amount: Decimal
+    vat_amount: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """What the engine asks a sink to book for one document."""
+
+    document_key: str
+    kind: DocumentKind
+    journal: str
+    your_ref: str
+    customer_target_id: str
+    date: date
+    description: str
+    currency: str
+    payment_condition: str
+    lines: tuple[EntryLine, ...]
+    exchange_rate: Decimal | None = None
+    due_date: date | None = None
+
+    @property
+    def total_excluding(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+    @property
+    def total_vat(self) -> Decimal:
+        return sum((line.vat_amount for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class PaymentStatus:
+    """What the sink knows of an entry's receivable: paid in full or not, and when."""
+
+    target_id: str
+    fully_paid: bool
+    payment_date: date | None = None
+    amount_open: Decimal | None = None
+    in_collection: bool = False  # a direct debit sent to the bank but not yet matched
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment to register on a source document."""
+
+    document_id: str
+    amount: Decimal
+    currency: str
+    paid_at: datetime

@@ -1,0 +1,56 @@
+"""What a run did: counts, failures with their fix, API calls; kept in the state store and printed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Outcome:
+    """One record that did not simply go through: skipped or failed, with why and what to do."""
+
+    record: str
+    status: str  # "skipped" or "failed"
+    reason: str
+    hint: str | None = None
+
+
+@dataclass
+class RunReport:
+    client: str
+    flows: tuple[str, ...]
+    started_at: datetime
+    finished_at: datetime | None = None
+    dry_run: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # e.g. documents.booked, customers.created
+    outcomes: list[Outcome] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)  # API calls per service
+    notices: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def add(self, key: str, amount: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + amount
+
+    def skip(self, record: str, reason: str, hint: str | None = None) -> None:
+        self.outcomes.append(Outcome(record, "skipped", reason, hint))
+        self.add(f"{record.split(':', 1)[0]}.skipped")
+
+    def fail(self, record: str, reason: str, hint: str | None = None) -> None:
+        self.outcomes.append(Outcome(record, "failed", reason, hint))
+        self.add(f"{record.split(':', 1)[0]}.failed")
+
+    @property
+    def status(self) -> str:
+        """success, partial (something skipped or failed) or failed (the run stopped on an error)."""
+        if self.error:
+            return "failed"
+        return "partial" if self.outcomes else "success"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started_at"] = self.started_at.isoformat()
+        data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        data["status"] = self.status
+        return data

@@ -1,0 +1,144 @@
+"""The loaded rule file as frozen, typed objects: nothing downstream reads raw YAML.
+
+`connector.rules.load()` builds these after the schema and the offline checks passed, so every
+value here is already of the right type and every reference is present. `Rules.locations` keeps
+each key's line and column so later checks against live data can still point at the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+FlowName = Literal["documents", "payments", "customers"]
+
+
+def frozen_mapping(values: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(values or {}))
+
+
+@dataclass(frozen=True)
+class PluginSection:
+    """`source:` or `sink:` — the plugin's name and its own options (validated by its schema)."""
+
+    plugin: str
+    options: Mapping[str, Any] = field(default_factory=frozen_mapping)
+
+
+@dataclass(frozen=True)
+class SyncRules:
+    start_date: date
+    invoices: bool = True
+    credit_notes: bool = True
+    import_customers: bool = False
+
+
+@dataclass(frozen=True)
+class Journals:
+    invoices: str | None = None
+    credit_notes: str | None = None
+
+
+@dataclass(frozen=True)
+class VatRule:
+    """How one source tax rate (its description or its id, as written in the file) is booked."""
+
+    key: str
+    code: str
+    revenue_account: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerRules:
+    match: tuple[str, ...] = ("vat_number",)
+    update: bool = True
+
+
+@dataclass(frozen=True)
+class PaymentTermRules:
+    default: str
+    direct_debit: str | None = None
+    map: Mapping[str, str] = field(default_factory=frozen_mapping)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A `fields:` template and where it stands in the file, for error messages."""
+
+    name: str
+    source: str
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """When a flow runs in watch mode: `every 15 minutes`, `every 2 hours`, `daily at 02:00`."""
+
+    text: str
+    every: timedelta | None = None
+    daily_at: time | None = None
+
+
+@dataclass(frozen=True)
+class Triggers:
+    documents: Trigger | None = None
+    payments: Trigger | None = None
+    customers: Trigger | None = None
+
+    def get(self, flow: FlowName) -> Trigger | None:
+        trigger: Trigger | None = getattr(self, flow)
+        return trigger
+
+
+@dataclass(frozen=True)
+class Notify:
+    paid: bool = False
+    webhook: str | None = None
+    email: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One client's rule file, validated."""
+
+    version: int
+    client: str
+    source: PluginSection
+    sink: PluginSection
+    sync: SyncRules
+    journals: Journals
+    vat: tuple[VatRule, ...]
+    payment_terms: PaymentTermRules
+    customers: CustomerRules = field(default_factory=CustomerRules)
+    revenue_account: str | None = None
+    discount_account: str | None = None
+    fields: Mapping[str, Template] = field(default_factory=frozen_mapping)
+    triggers: Triggers = field(default_factory=Triggers)
+    notify: Notify = field(default_factory=Notify)
+    path: Path | None = None
+    digest: str = ""  # sha256 of the file's bytes: logged on every (re)load
+    locations: Mapping[str, tuple[int, int]] = field(default_factory=frozen_mapping)
+
+    def vat_rule(self, tax_rate_id: str, description: str) -> VatRule | None:
+        """The rule for a source tax rate, matched by id first, then by description."""
+        for rule in self.vat:
+            if rule.key == tax_rate_id:
+                return rule
+        for rule in self.vat:
+            if rule.key == description:
+                return rule
+        return None
+
+    def where(self, key_path: str) -> tuple[int, int]:
+        """Line and column of a dotted key path (`vat."21%".code`), or of its nearest parent."""
+        path = key_path
+        while path:
+            if path in self.locations:
+                return self.locations[path]
+            path = path.rpartition(".")[0]
+        return (1, 1)

@@ -1,0 +1,1 @@
+"""Teamleader Focus plugin for connector."""
