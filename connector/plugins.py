@@ -9,7 +9,7 @@ hook name fails loudly.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, TypeVar
@@ -66,7 +66,9 @@ class Plugins:
         try:
             manager.check_pending()
         except pluggy.PluginValidationError as error:
-            raise PluginError(str(error), hint="the plugin implements a hook connector does not know") from error
+            raise PluginError(
+                str(error), hint="the plugin implements a hook connector does not know"
+            ) from error
         return cls(manager)
 
     # -- registration ---------------------------------------------------------------------------
@@ -126,7 +128,7 @@ class Plugins:
     def run_finished(self, rules: Rules, report: RunReport) -> None:
         self._observe(self.manager.hook.run_finished, rules=rules, report=report)
 
-    def _observe(self, hook: Callable[..., Any], **kwargs: Any) -> None:
+    def _observe(self, hook: pluggy.HookCaller, **kwargs: Any) -> None:
         """Call an observer hook; one failing observer never stops a sync or the others."""
         import logging
 

@@ -29,6 +29,7 @@ class RunReport:
     calls: dict[str, int] = field(default_factory=dict)  # API calls per service
     notices: list[str] = field(default_factory=list)
     error: str | None = None
+    incomplete: bool = False  # stopped early on purpose (a spent daily budget); the next run goes on
 
     def add(self, key: str, amount: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + amount
@@ -46,7 +47,7 @@ class RunReport:
         """success, partial (something skipped or failed) or failed (the run stopped on an error)."""
         if self.error:
             return "failed"
-        return "partial" if self.outcomes else "success"
+        return "partial" if self.outcomes or self.incomplete else "success"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -12,6 +12,7 @@ rule file's flows need.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -37,6 +38,7 @@ class ServiceContext:
     tokens: TokenStore = field(default_factory=MemoryTokenStore)
     transport: httpx.BaseTransport | None = None  # tests inject httpx.MockTransport here
     clock: Callable[[], datetime] = utcnow
+    sleep: Callable[[float], None] = time.sleep  # tests with a simulated clock pass their own
     timeout: float = 30.0
     calls: dict[str, int] = field(default_factory=dict)  # calls used, per endpoint, for the report
 

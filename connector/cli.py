@@ -1,0 +1,203 @@
+"""The command line: parses, delegates, and is the one place that turns errors into output.
+
+Exit codes (DESIGN §5): 0 all done; 1 the run finished but some records failed or were skipped;
+2 usage or rule-file error (nothing was synced); 3 authorization needed (run `connector auth`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from connector import __version__
+from connector.errors import (
+    EXIT_CONFIGURATION,
+    EXIT_OK,
+    ConnectorError,
+    RuleFileError,
+)
+from connector.plugins import Plugins
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Exit(Exception):
+    """Leave with this exit code after the output was already printed."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def state_dir_option(function: F) -> F:
+    return click.option(
+        "--state-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where the client's state lives (default: .connector/ beside the rule file; "
+        "env CONNECTOR_STATE_DIR).",
+    )(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="connector")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.pass_context
+def cli(context: click.Context, debug: bool) -> None:
+    """Link an invoicing system to a bookkeeping system, one rule file per client."""
+    context.obj = {"debug": debug}
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: Sequence[Path]) -> None:
+    """Check rule files offline: schema, types, references; every problem with file:line:col."""
+    from connector import rules
+
+    plugins = Plugins.load()
+    failed = False
+    for path in files:
+        problems = rules.check(path, plugins=plugins)
+        if problems:
+            failed = True
+            for problem in problems:
+                click.echo(str(problem), err=True)
+        else:
+            click.echo(f"{path}: ok")
+    if failed:
+        click.echo("fix the problems above, then run `connector validate` again", err=True)
+        raise Exit(EXIT_CONFIGURATION)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the effective JSON Schema of rule files (the core and every installed plugin)."""
+    from connector import rules
+
+    click.echo(json.dumps(rules.effective_schema(Plugins.load()), indent=2, ensure_ascii=False))
+
+
+@cli.command(name="plugins")
+def plugins_command() -> None:
+    """List the installed plugins, their versions and the hooks they implement."""
+    loaded = Plugins.load()
+    rows = loaded.info()
+    width = max((len(row.name) for row in rows), default=4)
+    for row in rows:
+        click.echo(f"{row.name:<{width}}  {row.version:<8}  {', '.join(row.hooks)}")
+    click.echo(f"sources: {', '.join(sorted(loaded.sources())) or '-'}")
+    click.echo(f"sinks:   {', '.join(sorted(loaded.sinks())) or '-'}")
+
+
+@cli.command()
+@click.argument("rules_path", metavar="RULES", type=click.Path(path_type=Path))
+@click.option("--watch", is_flag=True, help="Keep syncing on the rule file's triggers.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; print what a run would do.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Re-read documents changed since this date (YYYY-MM-DD).",
+)
+@click.option(
+    "--only",
+    type=click.Choice(["documents", "payments", "customers"]),
+    default=None,
+    help="Run one flow only.",
+)
+@state_dir_option
+def run(
+    rules_path: Path, watch: bool, dry_run: bool, since: Any, only: str | None, state_dir: Path | None
+) -> None:
+    """Sync once (or keep syncing with --watch)."""
+    from connector import engine
+
+    code = engine.run_cli(
+        rules_path,
+        watch=watch,
+        dry_run=dry_run,
+        since=since.date() if since else None,
+        only=only,
+        state_dir=state_dir,
+        echo=click.echo,
+    )
+    raise Exit(code)
+
+
+@cli.command()
+@click.option("--port-base", type=int, default=0, help="First port to use (default: any free port).")
+def sandbox(port_base: int) -> None:
+    """Start every installed simulator on loopback with demo data; Ctrl-C stops them."""
+    import time
+
+    factories = Plugins.load().sandboxes()
+    started = []
+    try:
+        for offset, (name, factory) in enumerate(sorted(factories.items())):
+            box = factory(seed=True, port=port_base + offset if port_base else 0)
+            started.append(box)
+            click.echo(f"{name}: {box.url}")
+            for key, value in box.credentials.items():
+                click.echo(f"  {key}: {value}")
+        click.echo("\nPoint a rule file at them with:")
+        for box in started:
+            for key, value in box.environment.items():
+                click.echo(f"  export {key}='{value}'")
+        click.echo("\nCtrl-C stops the sandboxes.")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        for box in started:
+            box.stop()
+
+
+def report_error(error: BaseException, debug: bool) -> int:
+    """The one place that turns an error into terminal output and an exit code."""
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    if isinstance(error, RuleFileError):
+        click.echo(str(error), err=True)
+        click.echo(f"{error.file}: {error.hint}", err=True)
+        return error.exit_code
+    if isinstance(error, ConnectorError):
+        click.echo(f"error: {error.message}", err=True)
+        if error.hint:
+            click.echo(f"  what to do: {error.hint}", err=True)
+        return error.exit_code
+    click.echo(f"unexpected error: {error!r}", err=True)
+    click.echo("  what to do: run again with --debug and report the traceback", err=True)
+    return EXIT_CONFIGURATION
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="connector", standalone_mode=False)
+    except Exit as done:
+        return done.code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_CONFIGURATION
+    except click.ClickException as error:
+        error.show()
+        return EXIT_CONFIGURATION if error.exit_code == 2 else error.exit_code
+    except Exception as error:
+        return report_error(error, debug)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The engine's entry point: one run of a client's flows, under its lock, with its state and report.
+
+A run loads the rules, takes the client's lock, opens its state, builds the source and the sink,
+runs the flows in DESIGN §8's order (customer import, documents, payments), and always stores its
+report and tells the `run_finished` observers, also when it stopped on an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from connector import rules as rules_module
+from connector.errors import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    BudgetExhausted,
+    ConfigurationError,
+    ConnectorError,
+)
+from connector.lock import ClientLock
+from connector.plugins import Plugins
+from connector.render import render_report
+from connector.report import RunReport
+from connector.rules.model import Rules
+from connector.services import ServiceContext, Sink, Source, utcnow
+from connector.state import StateStore, state_dir_for
+
+log = logging.getLogger("connector.engine")
+
+FLOW_ORDER = ("customers", "documents", "payments")
+
+
+@dataclass
+class Run:
+    """Everything one flow needs: the rules, the state, both services, the report being written."""
+
+    rules: Rules
+    state: StateStore
+    source: Source
+    sink: Sink
+    report: RunReport
+    dry_run: bool = False
+    since: date | None = None
+    plan: list[str] = field(default_factory=list)  # what a dry run would do, one line per record
+
+
+FlowFunction = Callable[[Run], None]
+
+
+def flows_for(rules: Rules, only: str | None) -> tuple[str, ...]:
+    """The flows a plain run does, in order; `only` narrows it to one."""
+    if only:
+        return (only,)
+    wanted = []
+    if rules.sync.import_customers:
+        wanted.append("customers")
+    if rules.sync.invoices or rules.sync.credit_notes:
+        wanted.append("documents")
+    wanted.append("payments")
+    return tuple(flow for flow in FLOW_ORDER if flow in wanted)
+
+
+def flow_function(name: str) -> FlowFunction:
+    if name == "documents":
+        from connector.flows.documents import sync_documents
+
+        return sync_documents
+    if name == "payments":
+        from connector.flows.payments import sync_payments
+
+        return sync_payments
+    if name == "customers":
+        from connector.flows.customers import import_customers
+
+        return import_customers
+    raise ConfigurationError(f"unknown flow {name!r}", hint="use documents, payments or customers")
+
+
+def build_services(
+    rules: Rules, plugins: Plugins, state: StateStore, context_overrides: dict[str, object] | None = None
+) -> tuple[Source, Sink]:
+    sources, sinks = plugins.sources(), plugins.sinks()
+    source_class = sources.get(rules.source.plugin)
+    sink_class = sinks.get(rules.sink.plugin)
+    if source_class is None or sink_class is None:
+        missing = rules.source.plugin if source_class is None else rules.sink.plugin
+        raise ConfigurationError(
+            f"plugin {missing!r} is not installed",
+            hint=f"installed: {', '.join(sorted({*sources, *sinks}))}; install it or fix the rule file",
+        )
+    extra = dict(context_overrides or {})
+    source = source_class(
+        rules.source.options,
+        ServiceContext(rules.client, "source", tokens=state.token_store("source"), **extra),  # type: ignore[arg-type]
+    )
+    sink = sink_class(
+        rules.sink.options,
+        ServiceContext(rules.client, "sink", tokens=state.token_store("sink"), **extra),  # type: ignore[arg-type]
+    )
+    return source, sink
+
+
+def run_once(
+    rules: Rules,
+    plugins: Plugins,
+    *,
+    flows: Sequence[str],
+    dry_run: bool = False,
+    since: date | None = None,
+    state_dir: Path | None = None,
+    context_overrides: dict[str, object] | None = None,
+) -> tuple[RunReport, list[str]]:
+    """One run of `flows` for one client; returns its report and, for a dry run, the plan."""
+    directory = state_dir_for(rules.path or Path("."), state_dir)
+    report = RunReport(client=rules.client, flows=tuple(flows), started_at=utcnow(), dry_run=dry_run)
+    with ClientLock(directory, rules.client), StateStore.open(directory, rules.client) as state:
+        source, sink = build_services(rules, plugins, state, context_overrides)
+        run = Run(rules, state, source, sink, report, dry_run=dry_run, since=since)
+        plugins.run_started(rules, tuple(flows), dry_run)
+        try:
+            for name in flows:
+                flow_function(name)(run)
+        except BudgetExhausted as error:
+            report.incomplete = True
+            report.notices.append(f"{error.message}; {error.hint}")
+        except ConnectorError as error:
+            report.error = str(error)
+            raise
+        except Exception as error:
+            report.error = f"unexpected: {error!r}"
+            raise
+        finally:
+            report.finished_at = utcnow()
+            report.calls = {"source": source.calls_used, "sink": sink.calls_used}
+            source.close()
+            sink.close()
+            if not dry_run:
+                state.save_run(report)
+            plugins.run_finished(rules, report)
+    return report, run.plan
+
+
+def exit_code(report: RunReport) -> int:
+    return EXIT_OK if report.status == "success" else EXIT_PARTIAL
+
+
+def run_cli(
+    rules_path: Path,
+    *,
+    watch: bool,
+    dry_run: bool,
+    since: date | None,
+    only: str | None,
+    state_dir: Path | None,
+    echo: Callable[[str], None],
+) -> int:
+    """`connector run`: load, run, print the report; the exit code says how it went."""
+    plugins = Plugins.load()
+    rules = rules_module.load(rules_path, plugins=plugins)
+    if watch:
+        from connector.watch import watch as watch_loop
+
+        return watch_loop(rules_path, plugins=plugins, only=only, state_dir=state_dir, echo=echo)
+    report, plan = run_once(
+        rules, plugins, flows=flows_for(rules, only), dry_run=dry_run, since=since, state_dir=state_dir
+    )
+    for line in plan:
+        echo(line)
+    echo(render_report(report))
+    return exit_code(report)

@@ -1,0 +1,142 @@
+"""The shared HTTP layer: budgets, retries by kind, 401 refresh — with an injected MockTransport."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from connector.errors import ApiError, BudgetExhausted, RetriableError
+from connector.http import ApiClient, Budget, RateGovernor
+from connector.services import ServiceContext
+
+
+class FakeClock:
+    """Time that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.moment += timedelta(seconds=seconds)
+
+
+class Client(ApiClient):
+    service = "fake"
+
+    def __init__(self, handler: httpx.MockTransport, clock: FakeClock, per_minute: int = 60) -> None:
+        context = ServiceContext("acme", "sink", transport=handler, clock=clock.now, sleep=clock.sleep)
+        governor = RateGovernor(
+            service="fake", per_minute=per_minute, per_day=100, clock=clock.now, sleep=clock.sleep
+        )
+        super().__init__("http://fake.test", context, governor)
+        self.tokens = ["first", "second"]
+        self.clock = clock
+
+    def auth_headers(self, *, force_refresh: bool = False) -> dict[str, str]:
+        if force_refresh:
+            self.tokens.pop(0)
+        return {"Authorization": f"Bearer {self.tokens[0]}"}
+
+    def budgets(self, response: httpx.Response) -> list[Budget]:
+        if "X-Day-Remaining" not in response.headers:
+            return []
+        return [
+            Budget("day", 100, int(response.headers["X-Day-Remaining"]), self.clock.now() + timedelta(hours=5))
+        ]
+
+    def retry_at(self, response: httpx.Response) -> datetime | None:
+        return self.clock.now() + timedelta(seconds=int(response.headers.get("X-Wait", "7")))
+
+
+def scripted(*responses: httpx.Response | type[Exception]) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    queue = list(responses)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = queue.pop(0)
+        if isinstance(answer, type):
+            raise answer("boom", request=request)  # type: ignore[call-arg]
+        return answer
+
+    return httpx.MockTransport(handler), seen
+
+
+def test_a_429_waits_for_the_announced_reset_then_succeeds() -> None:
+    clock = FakeClock()
+    transport, seen = scripted(httpx.Response(429, headers={"X-Wait": "7"}), httpx.Response(200, json={}))
+    response = Client(transport, clock).request("GET", "/things")
+    assert response.status_code == 200
+    assert len(seen) == 2
+    assert 7 <= sum(clock.slept) < 8
+
+
+def test_a_read_is_retried_after_a_5xx_but_a_write_is_not() -> None:
+    clock = FakeClock()
+    transport, seen = scripted(httpx.Response(503), httpx.Response(200, json={"ok": True}))
+    assert Client(transport, clock).request("GET", "/things").json() == {"ok": True}
+    assert len(seen) == 2
+
+    transport, seen = scripted(httpx.Response(500, text="Ongeldig: Dagboek"))
+    with pytest.raises(ApiError, match="Ongeldig: Dagboek"):
+        Client(transport, clock).request("POST", "/entries", json={})
+    assert len(seen) == 1, "a write is never blindly repeated"
+
+
+def test_a_timeout_on_a_write_is_an_unknown_outcome_and_not_repeated() -> None:
+    clock = FakeClock()
+    transport, seen = scripted(httpx.ReadTimeout)
+    with pytest.raises(RetriableError, match="no answer"):
+        Client(transport, clock).request("POST", "/entries", json={})
+    assert len(seen) == 1
+
+
+def test_timeouts_on_reads_are_retried_a_bounded_number_of_times() -> None:
+    clock = FakeClock()
+    transport, seen = scripted(*([httpx.ConnectError] * 10))
+    with pytest.raises(RetriableError):
+        Client(transport, clock).request("GET", "/things")
+    assert len(seen) == Client.max_retries + 1
+    assert all(b > a for a, b in zip(clock.slept, clock.slept[1:], strict=False)), "backoff grows"
+
+
+def test_a_4xx_is_never_retried() -> None:
+    transport, seen = scripted(httpx.Response(400, text="bad filter"), httpx.Response(200))
+    with pytest.raises(ApiError) as caught:
+        Client(transport, FakeClock()).request("GET", "/things")
+    assert caught.value.status == 400
+    assert len(seen) == 1
+
+
+def test_a_401_refreshes_the_token_once_and_repeats_the_call() -> None:
+    transport, seen = scripted(httpx.Response(401), httpx.Response(200))
+    client = Client(transport, FakeClock())
+    client.request("GET", "/things")
+    assert [r.headers["Authorization"] for r in seen] == ["Bearer first", "Bearer second"]
+
+
+def test_calls_wait_for_the_minute_budget_instead_of_earning_429s() -> None:
+    clock = FakeClock()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200))
+    client = Client(transport, clock, per_minute=5)
+    for _ in range(6):
+        client.request("GET", "/things")
+    assert len(clock.slept) == 1 and 59 < clock.slept[0] <= 61
+    assert client.context.calls == {"/things": 6}
+
+
+def test_a_spent_daily_budget_stops_cleanly() -> None:
+    clock = FakeClock()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, headers={"X-Day-Remaining": "0"}))
+    client = Client(transport, clock)
+    client.request("GET", "/things")
+    with pytest.raises(BudgetExhausted) as caught:
+        client.request("GET", "/things")
+    assert caught.value.resumes_at == clock.now() + timedelta(hours=5)
