@@ -18,6 +18,7 @@ CENT = Decimal("0.01")
 CustomerKind = Literal["company", "person"]
 DocumentKind = Literal["invoice", "credit_note"]
 PaymentTermType = Literal["after_invoice_date", "end_of_month", "cash"]
+Date = date  # the `date` fields below would shadow the type inside their classes
 
 
 def cents(amount: Decimal | int | str | float) -> Decimal:
@@ -126,7 +127,7 @@ class Document:
     lines: tuple[Line, ...]
     totals: Totals
     department_id: str | None = None
-    due_date: date | None = None
+    due_date: Date | None = None
     exchange_rate: Decimal | None = None  # towards the target's own currency, when the source gives it
     discounts: tuple[Discount, ...] = ()  # commercial discounts on the whole document
     payment_term: PaymentTerm | None = None
@@ -169,7 +170,7 @@ class JournalEntry:
     payment_condition: str
     lines: tuple[EntryLine, ...]
     exchange_rate: Decimal | None = None
-    due_date: date | None = None
+    due_date: Date | None = None
 
     @property
     def total_excluding(self) -> Decimal:
