@@ -117,7 +117,7 @@ def run_once(
     """One run of `flows` for one client; returns its report and, for a dry run, the plan."""
     directory = state_dir_for(rules.path or Path("."), state_dir)
     report = RunReport(client=rules.client, flows=tuple(flows), started_at=utcnow(), dry_run=dry_run)
-    with ClientLock(directory, rules.client), StateStore.open(directory, rules.client) as state:
+    with ClientLock(directory, rules.client), StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state, context_overrides)
         run = Run(rules, state, source, sink, report, dry_run=dry_run, since=since)
         plugins.run_started(rules, tuple(flows), dry_run)
@@ -162,9 +162,10 @@ def run_cli(
     plugins = Plugins.load()
     rules = rules_module.load(rules_path, plugins=plugins)
     if watch:
-        from connector.watch import watch as watch_loop
-
-        return watch_loop(rules_path, plugins=plugins, only=only, state_dir=state_dir, echo=echo)
+        raise ConfigurationError(
+            "watch mode is not available in this version",
+            hint="run `connector run` from a scheduler (cron) until watch mode lands",
+        )
     report, plan = run_once(
         rules, plugins, flows=flows_for(rules, only), dry_run=dry_run, since=since, state_dir=state_dir
     )

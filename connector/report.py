@@ -28,19 +28,20 @@ class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)  # API calls per service
     notices: list[str] = field(default_factory=list)
+    paid: list[dict[str, str]] = field(default_factory=list)  # invoices set paid: notified with notify.paid
     error: str | None = None
     incomplete: bool = False  # stopped early on purpose (a spent daily budget); the next run goes on
 
     def add(self, key: str, amount: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + amount
 
-    def skip(self, record: str, reason: str, hint: str | None = None) -> None:
+    def skip(self, record: str, reason: str, hint: str | None = None, group: str = "documents") -> None:
         self.outcomes.append(Outcome(record, "skipped", reason, hint))
-        self.add(f"{record.split(':', 1)[0]}.skipped")
+        self.add(f"{group}.skipped")
 
-    def fail(self, record: str, reason: str, hint: str | None = None) -> None:
+    def fail(self, record: str, reason: str, hint: str | None = None, group: str = "documents") -> None:
         self.outcomes.append(Outcome(record, "failed", reason, hint))
-        self.add(f"{record.split(':', 1)[0]}.failed")
+        self.add(f"{group}.failed")
 
     @property
     def status(self) -> str:

@@ -1,0 +1,56 @@
+"""Linking a source customer to a target account: the ledger link, then a match, else a new one.
+
+Shared by the documents flow (customers of documents about to be booked) and by the customer import
+(the same links, read from the other side), so an imported company's invoices are booked on the very
+account it came from.
+"""
+
+from __future__ import annotations
+
+from connector.fingerprint import content_hash
+from connector.records import Customer
+from connector.report import RunReport
+from connector.rules.model import Rules
+from connector.services import Sink
+from connector.state import StateStore
+
+
+class CustomerLinker:
+    """Finds or creates the target account of each customer, once per run."""
+
+    def __init__(self, rules: Rules, state: StateStore, sink: Sink, report: RunReport, dry_run: bool) -> None:
+        self.rules = rules
+        self.state = state
+        self.sink = sink
+        self.report = report
+        self.dry_run = dry_run
+        self.done: dict[str, str] = {}
+
+    def target_for(self, customer: Customer) -> str:
+        """The target id of `customer`'s account, creating or updating it as the rules say."""
+        if customer.id in self.done:
+            return self.done[customer.id]
+        fingerprint = content_hash(customer)
+        link = self.state.customer_link_get(customer.id)
+        if link is not None:
+            if self.rules.customers.update and link.content_hash != fingerprint:
+                if not self.dry_run:
+                    self.sink.save_customer(customer, link.target_id)
+                    self.state.customer_link_set(customer.id, link.target_id, fingerprint)
+                self.report.add("customers.updated")
+            target = link.target_id
+        else:
+            found = self.sink.find_customer(customer, self.rules.customers.match)
+            if found is not None:
+                self.report.add("customers.linked")
+                target = found
+            elif self.dry_run:
+                self.report.add("customers.created")
+                target = f"(new account for {customer.name})"
+            else:
+                target = self.sink.save_customer(customer, None)
+                self.report.add("customers.created")
+            if not self.dry_run:
+                self.state.customer_link_set(customer.id, target, fingerprint)
+        self.done[customer.id] = target
+        return target

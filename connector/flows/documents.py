@@ -1,0 +1,183 @@
+"""Documents, source → target: booked invoices and credit notes become journal entries, never twice.
+
+The order of one run:
+
+1. the target's reference data, read once, and the mapping checked against it: a VAT code that is
+   missing or inclusive, a missing journal or account stops the run before anything is written;
+2. the documents changed since the cursor (all of them on the first run, or since `--since`), plus
+   the ones that failed before, whatever their date;
+3. for each: a document the ledger has booked is left alone (a change after booking is reported);
+   its template fields are rendered; then one bulk look-up in the target by (journal, kind,
+   your_ref) links entries that are already there (booked by hand, or by a run that crashed after
+   writing), so they are never booked again;
+4. the rest: the customer's account found or created, the entry built (amounts to the cent), the
+   intent recorded, the entry booked, the result recorded;
+5. the cursor moves to the newest document seen, only after all of that.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from connector.engine import Run
+from connector.errors import (
+    ApiError,
+    BudgetExhausted,
+    RecordError,
+    RecordFailed,
+    RecordSkipped,
+    RetriableError,
+    RuleFileError,
+)
+from connector.fingerprint import content_hash
+from connector.flows.customer_links import CustomerLinker
+from connector.mapping import build_entry, check_mapping
+from connector.records import Document, DocumentKind
+from connector.templates import Templates
+
+log = logging.getLogger("connector.documents")
+
+CURSOR = "documents.updated_since"
+
+
+def kinds_synced(run: Run) -> list[DocumentKind]:
+    kinds: list[DocumentKind] = []
+    if run.rules.sync.invoices:
+        kinds.append("invoice")
+    if run.rules.sync.credit_notes:
+        kinds.append("credit_note")
+    return kinds
+
+
+def journal_for(run: Run, kind: DocumentKind) -> str:
+    journal = run.rules.journals.invoices if kind == "invoice" else run.rules.journals.credit_notes
+    assert journal is not None, "the rule file's checks require a journal for every synced kind"
+    return journal
+
+
+def updated_since(run: Run) -> datetime | None:
+    if run.since is not None:
+        return datetime(run.since.year, run.since.month, run.since.day, tzinfo=UTC)
+    value = run.state.cursor_get(CURSOR)
+    return datetime.fromisoformat(value) if value else None
+
+
+def collect(run: Run) -> list[Document]:
+    """Changed documents, and the ones to retry; each once, in date order."""
+    kinds = kinds_synced(run)
+    documents = {
+        document.key: document
+        for document in run.source.documents(
+            kinds=kinds, start_date=run.rules.sync.start_date, updated_since=updated_since(run)
+        )
+    }
+    retry = [key for key in run.state.ledger_failed_keys() if key not in documents]
+    retry += [key for key in run.state.ledger_keys("skipped") if key not in documents]
+    retry += [key for key in run.state.ledger_keys("intent") if key not in documents]
+    if retry:
+        for document in run.source.documents_by_key(retry):
+            documents[document.key] = document
+    return sorted(documents.values(), key=lambda d: (d.date, d.kind, d.number))
+
+
+def sync_documents(run: Run) -> None:
+    rules, state, report = run.rules, run.state, run.report
+    reference = run.sink.reference_data()
+    problems = check_mapping(rules, reference)
+    if problems:
+        raise RuleFileError(str(rules.path or rules.client), problems)
+
+    documents = collect(run)
+    templates = Templates(rules)
+    pending: list[tuple[Document, str, str, str]] = []  # document, your_ref, description, hash
+    newest: datetime | None = None
+    for document in documents:
+        if document.updated_at and (newest is None or document.updated_at > newest):
+            newest = document.updated_at
+        fingerprint = content_hash(document)
+        known = state.ledger_get(document.key)
+        if known is not None and known.done:
+            if known.content_hash and known.content_hash != fingerprint:
+                reason = (
+                    f"{document.number} changed in the source after it was booked as {known.target_id}; "
+                    "it is not booked again"
+                )
+                report.skip(document.key, reason, "correct the entry in the target by hand if needed")
+                if not run.dry_run:
+                    state.ledger_record_result(
+                        document.key, known.target_id or "", known.status, content_hash=fingerprint
+                    )
+            continue
+        try:
+            your_ref = templates.your_ref(document)
+            description = templates.description(document)
+        except RecordError as error:
+            record_problem(run, document, error)
+            continue
+        pending.append((document, your_ref, description, fingerprint))
+
+    wanted = {(journal_for(run, d.kind), d.kind, ref) for d, ref, _, _ in pending}
+    existing = run.sink.existing_entries(wanted) if wanted else {}
+    linker = CustomerLinker(rules, state, run.sink, report, run.dry_run)
+
+    for document, your_ref, description, fingerprint in pending:
+        journal = journal_for(run, document.kind)
+        found = existing.get((journal, document.kind, your_ref))
+        if found is not None:
+            report.add("documents.linked")
+            run.plan.append(
+                f"link    {document.key} {document.number}: already in journal {journal} as {found}"
+            )
+            if not run.dry_run:
+                state.ledger_record_result(
+                    document.key, found, "linked", number=document.number, content_hash=fingerprint
+                )
+            continue
+        try:
+            customer_target = linker.target_for(document.customer)
+            entry = build_entry(document, rules, reference, customer_target, your_ref, description)
+            if run.dry_run:
+                report.add("documents.booked")
+                run.plan.append(
+                    f"book    {document.key} {document.number}: journal {journal}, {len(entry.lines)} lines, "
+                    f"{entry.total_excluding} + VAT {entry.total_vat} {entry.currency}, "
+                    f"condition {entry.payment_condition}"
+                )
+                continue
+            state.ledger_record_intent(document.key, document.kind, document.number, fingerprint)
+            target = run.sink.book(entry)
+            state.ledger_record_result(document.key, target, "booked", number=document.number)
+            report.add("documents.booked")
+        except RecordError as error:
+            record_problem(run, document, error)
+        except ApiError as error:
+            record_problem(
+                run, document, RecordFailed(error.message, record_id=document.key, hint=error.hint)
+            )
+        except BudgetExhausted:
+            raise
+        except RetriableError as error:
+            hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
+            record_problem(run, document, RecordFailed(error.message, record_id=document.key, hint=hint))
+
+    if newest is not None and not run.dry_run and run.since is None:
+        state.cursor_set(CURSOR, newest.isoformat())
+
+
+def record_problem(run: Run, document: Document, error: RecordError) -> None:
+    """A document that cannot go through: reported, kept in the ledger, retried or skipped."""
+    label = f"{document.key} {document.number}"
+    if isinstance(error, RecordSkipped):
+        run.report.skip(document.key, f"{document.number}: {error.message}", error.hint)
+        run.plan.append(f"skip    {label}: {error.message}")
+        status = "skipped"
+    else:
+        run.report.fail(document.key, f"{document.number}: {error.message}", error.hint)
+        run.plan.append(f"fail    {label}: {error.message}")
+        status = "failed"
+    log.warning("%s %s: %s", status, label, error.message)
+    if not run.dry_run:
+        run.state.ledger_fail(
+            document.key, error.message, error.hint, status, kind=document.kind, number=document.number
+        )
