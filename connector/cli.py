@@ -136,6 +136,44 @@ def run(
 
 
 @cli.command()
+@click.argument("rules_path", metavar="RULES", type=click.Path(path_type=Path))
+@click.argument("side", type=click.Choice(["source", "sink"]))
+@click.option(
+    "--refresh-token",
+    default=None,
+    help="Store this refresh token (exchanged at once) instead "
+    "of opening a browser: for automation and migration.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for the browser's redirect.",
+)
+@state_dir_option
+def auth(
+    rules_path: Path, side: str, refresh_token: str | None, timeout: float, state_dir: Path | None
+) -> None:
+    """Connect the client's source or sink account (OAuth, loopback redirect)."""
+    from connector import rules
+    from connector.authorize import run_auth
+
+    plugins = Plugins.load()
+    loaded = rules.load(rules_path, plugins=plugins)
+    who = run_auth(
+        loaded,
+        plugins,
+        side,
+        refresh_token=refresh_token,
+        state_dir=state_dir,
+        echo=click.echo,
+        timeout=timeout,
+    )
+    click.echo(f"{loaded.client}: {side} authorized as {who}")
+
+
+@cli.command()
 @click.option("--port-base", type=int, default=0, help="First port to use (default: any free port).")
 def sandbox(port_base: int) -> None:
     """Start every installed simulator on loopback with demo data; Ctrl-C stops them."""
@@ -162,6 +200,22 @@ def sandbox(port_base: int) -> None:
     finally:
         for box in started:
             box.stop()
+
+
+@cli.command()
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A demo rule file (default: examples/demo.yaml).",
+)
+@state_dir_option
+def demo(rules_path: Path | None, state_dir: Path | None) -> None:
+    """Start the sandboxes, authorize, run the demo rule file, print the report."""
+    from connector.demo import run_demo
+
+    raise Exit(run_demo(rules_path=rules_path, state_dir=state_dir, echo=click.echo))
 
 
 def report_error(error: BaseException, debug: bool) -> int:
