@@ -26,7 +26,7 @@ class PluginSection:
     """`source:` or `sink:` — the plugin's name and its own options (validated by its schema)."""
 
     plugin: str
-    options: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    options: Mapping[str, Any] = field(default_factory=frozen_mapping, repr=False)  # holds secrets
 
 
 @dataclass(frozen=True)
@@ -140,5 +140,8 @@ class Rules:
         while path:
             if path in self.locations:
                 return self.locations[path]
-            path = path.rpartition(".")[0]
+            if path.endswith("]") and "[" in path:
+                path = path[: path.rindex("[")]
+            else:
+                path = path.rpartition(".")[0]
         return (1, 1)

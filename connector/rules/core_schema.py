@@ -1,0 +1,233 @@
+"""The core's part of the rule file's JSON Schema (draft 2020-12), as Python data.
+
+`connector.rules.schema.effective_schema()` adds each installed plugin's section schema under
+`source` and `sink`. Every key carries a `description` (editors show it on hover) and, where it
+helps, `examples` and `default`: the missing-key messages quote the first example.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_ID = "urn:connector:schema:rules:v1"
+CLIENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+WEBHOOK_PATTERN = r"^(https?://\S+)?$"
+FIELD_NAMES = ("description", "your_ref")
+MATCH_KEYS = ("vat_number", "email", "name")
+FLOWS = ("documents", "payments", "customers")
+
+
+def _string(description: str, *examples: str, **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "description": description}
+    if examples:
+        schema["examples"] = list(examples)
+    schema.update(extra)
+    return schema
+
+
+def _boolean(description: str, default: bool) -> dict[str, Any]:
+    return {"type": "boolean", "description": description, "default": default}
+
+
+def _trigger(flow: str) -> dict[str, Any]:
+    return _string(
+        f"When the {flow} flow runs in watch mode: `every N minutes`, `every N hours` or "
+        "`daily at HH:MM`. Leave it out to run this flow only by hand.",
+        "every 15 minutes",
+        "every 2 hours",
+        "daily at 02:00",
+    )
+
+
+def core_schema() -> dict[str, Any]:
+    """The schema of every key the core reads; `source` and `sink` hold only `plugin` here."""
+    return {
+        "$schema": SCHEMA_URI,
+        "$id": SCHEMA_ID,
+        "title": "connector rule file, version 1",
+        "description": "One client's rules: which source documents are booked in which sink, and how "
+        "(journals, VAT codes, accounts, payment conditions, triggers). See docs/rules.md.",
+        "type": "object",
+        "properties": {
+            "version": {
+                "type": "integer",
+                "const": 1,
+                "description": "Version of the rule file format. Always 1.",
+                "examples": [1],
+            },
+            "client": _string(
+                "Id of this client (letters, digits, '-', '_', '.'); its state, tokens and reports are "
+                "kept under it.",
+                "acme",
+                pattern=CLIENT_PATTERN,
+                maxLength=64,
+            ),
+            "source": {
+                "type": "object",
+                "description": "The system documents come from (and payments go back to): `plugin` names "
+                "it, the other keys are that plugin's options.",
+                "properties": {},
+            },
+            "sink": {
+                "type": "object",
+                "description": "The bookkeeping system entries are booked in (and payments come from): "
+                "`plugin` names it, the other keys are that plugin's options.",
+                "properties": {},
+            },
+            "sync": {
+                "type": "object",
+                "description": "Which documents are synced, and from which date.",
+                "properties": {
+                    "start_date": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "First document date that is synced (YYYY-MM-DD); older documents "
+                        "are never booked.",
+                        "examples": ["2026-01-01"],
+                    },
+                    "invoices": _boolean("Book the source's booked invoices.", True),
+                    "credit_notes": _boolean("Book the source's booked credit notes.", True),
+                    "import_customers": _boolean(
+                        "Import the sink's companies and contacts into the source: all once, then the new "
+                        "ones, without duplicates.",
+                        False,
+                    ),
+                },
+                "required": ["start_date"],
+                "additionalProperties": False,
+            },
+            "journals": {
+                "type": "object",
+                "description": "Sales journal codes in the sink. Required for each kind of document synced.",
+                "properties": {
+                    "invoices": _string("Journal code for invoices.", "70"),
+                    "credit_notes": _string(
+                        "Journal code for credit notes (may equal the invoices' one).", "70"
+                    ),
+                },
+                "additionalProperties": False,
+            },
+            "vat": {
+                "type": "object",
+                "description": "Source tax rate (its description as written in the source, or its id) -> "
+                "the sink's VAT code, which must be an exclusive code.",
+                "minProperties": 1,
+                "additionalProperties": {
+                    "type": "object",
+                    "description": "How document lines with this tax rate are booked.",
+                    "properties": {
+                        "code": _string("The sink's VAT code (exclusive) for this rate.", "4"),
+                        "revenue_account": _string(
+                            "Revenue GL account for lines with this rate; the top-level `revenue_account` "
+                            "when left out.",
+                            "7000",
+                        ),
+                    },
+                    "required": ["code"],
+                    "additionalProperties": False,
+                },
+                "examples": [{"21%": {"code": "4", "revenue_account": "7000"}}],
+            },
+            "customers": {
+                "type": "object",
+                "description": "How customers of the source are found or created in the sink.",
+                "properties": {
+                    "match": {
+                        "type": "array",
+                        "description": "How a customer not linked yet finds an existing account in the sink, "
+                        "in order: vat_number, email, name.",
+                        "items": {
+                            "type": "string",
+                            "enum": list(MATCH_KEYS),
+                            "description": "A customer field compared between both systems.",
+                        },
+                        "minItems": 1,
+                        "uniqueItems": True,
+                        "default": ["vat_number"],
+                    },
+                    "update": _boolean(
+                        "Update a linked account when the customer changed in the source since the last "
+                        "sync.",
+                        True,
+                    ),
+                },
+                "additionalProperties": False,
+            },
+            "revenue_account": _string("Revenue GL account for lines whose VAT rate names none.", "7000"),
+            "discount_account": _string(
+                "GL account for discounts (line and commercial). Without it lines are booked net of "
+                "discount.",
+                "7080",
+            ),
+            "payment_terms": {
+                "type": "object",
+                "description": "Which payment condition each invoice gets in the sink.",
+                "properties": {
+                    "default": _string(
+                        "Payment condition code used when nothing else matches, and for every credit note.",
+                        "30",
+                    ),
+                    "direct_debit": _string(
+                        "Payment condition code for invoices paid by direct debit.", "DD"
+                    ),
+                    "map": {
+                        "type": "object",
+                        "description": "Explicit overrides, checked before automatic matching: keys "
+                        "`after_invoice_date N`, `end_of_month N` or `cash`, values condition codes.",
+                        "additionalProperties": _string(
+                            "The sink's payment condition code for this source payment term.", "14"
+                        ),
+                        "examples": [
+                            {"after_invoice_date 14": "14", "end_of_month 30": "30EM", "cash": "00"}
+                        ],
+                    },
+                },
+                "required": ["default"],
+                "additionalProperties": False,
+            },
+            "fields": {
+                "type": "object",
+                "description": "Jinja templates for fields of the booked entry, rendered in a sandbox with "
+                "strict undefined (`document` and `customer` are available).",
+                "properties": {
+                    "description": _string(
+                        "The entry's description.", "{{ document.number }} {{ customer.name }}"
+                    ),
+                    "your_ref": _string(
+                        "The entry's reference (YourRef); the document number when left out.",
+                        "{{ document.number }}",
+                    ),
+                },
+                "additionalProperties": False,
+            },
+            "triggers": {
+                "type": "object",
+                "description": "Schedules of watch mode. A flow without a trigger runs only by hand.",
+                "properties": {flow: _trigger(flow) for flow in FLOWS},
+                "additionalProperties": False,
+            },
+            "notify": {
+                "type": "object",
+                "description": "Notifications after runs and when invoices are set paid.",
+                "properties": {
+                    "paid": _boolean("A notification for every invoice set paid from the sink.", False),
+                    "webhook": {
+                        "type": "string",
+                        "pattern": WEBHOOK_PATTERN,
+                        "description": "Optional http(s) URL: each run report and each paid notice is "
+                        "POSTed here as JSON. Empty means none.",
+                        "examples": ["https://hooks.example.com/connector"],
+                    },
+                    "email": {
+                        "type": "object",
+                        "description": "E-mail notification settings, handed as they are to whatever "
+                        "sends the e-mail.",
+                    },
+                },
+                "additionalProperties": False,
+            },
+        },
+        "required": ["version", "client", "source", "sink", "sync", "vat", "payment_terms"],
+        "additionalProperties": False,
+    }

@@ -1,0 +1,37 @@
+"""Trigger texts of watch mode (`every 15 minutes`, `every 2 hours`, `daily at 02:00`) as `Trigger`s.
+
+The accepted forms are few on purpose: a consultant reads them at a glance, and every other text is
+refused with the list of forms instead of being guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import time, timedelta
+
+from connector.rules.model import Trigger
+
+FORMS = "`every N minutes`, `every N hours` or `daily at HH:MM`"
+
+_EVERY = re.compile(r"every\s+([0-9]+)\s+(minute|minutes|hour|hours)")
+_DAILY = re.compile(r"daily\s+at\s+([0-9]{1,2}):([0-9]{2})")
+
+
+def parse_trigger(text: str) -> Trigger:
+    """The trigger `text` describes; ValueError with a message listing the accepted forms otherwise."""
+    cleaned = " ".join(text.strip().lower().split())
+    every = _EVERY.fullmatch(cleaned)
+    if every:
+        count, unit = int(every.group(1)), every.group(2)
+        if count < 1:
+            raise ValueError(f"{json.dumps(text)} never runs: the interval must be at least 1")
+        delta = timedelta(minutes=count) if unit.startswith("minute") else timedelta(hours=count)
+        return Trigger(text=text, every=delta)
+    daily = _DAILY.fullmatch(cleaned)
+    if daily:
+        hour, minute = int(daily.group(1)), int(daily.group(2))
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{json.dumps(text)} is not a time of day: write HH:MM from 00:00 to 23:59")
+        return Trigger(text=text, daily_at=time(hour, minute))
+    raise ValueError(f"cannot read the trigger {json.dumps(text)}: write {FORMS}")
