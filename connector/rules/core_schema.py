@@ -12,7 +12,8 @@ from typing import Any
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:connector:schema:rules:v1"
 CLIENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-WEBHOOK_PATTERN = r"^(https?://\S+)?$"
+# An http(s) URL, nothing, or (as editors see the raw file) an ${ENV} reference.
+WEBHOOK_PATTERN = r"^(https?://\S+|\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\})?$"
 FIELD_NAMES = ("description", "your_ref")
 MATCH_KEYS = ("vat_number", "email", "name")
 FLOWS = ("documents", "payments", "customers")

@@ -1,0 +1,108 @@
+"""The real `connector` command: output and exit codes a consultant sees (DESIGN §5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {
+    "TEAMLEADER_CLIENT_ID": "tl-client",
+    "TEAMLEADER_CLIENT_SECRET": "tl-secret-value",
+    "EXACT_CLIENT_ID": "{b81cc4de-d192-400e-bcb4-09254394c52a}",
+    "EXACT_CLIENT_SECRET": "exact-secret-value",
+}
+
+
+def connector(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    executable = shutil.which("connector") or str(Path(sys.executable).parent / "connector")
+    return subprocess.run(
+        [executable, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV, **(env or {})},
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_validate_accepts_the_annotated_example() -> None:
+    result = connector("validate", "examples/acme.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "examples/acme.yaml: ok" in result.stdout
+
+
+def test_validate_reports_every_problem_of_several_files_and_exits_2() -> None:
+    result = connector(
+        "validate",
+        "examples/acme.yaml",
+        "tests/rules/invalid/bad_date.yaml",
+        "tests/rules/invalid/bad_trigger.yaml",
+    )
+    assert result.returncode == 2
+    assert "examples/acme.yaml: ok" in result.stdout
+    assert "tests/rules/invalid/bad_date.yaml:15:15: sync.start_date:" in result.stderr
+    assert "tests/rules/invalid/bad_trigger.yaml:" in result.stderr
+
+
+def test_the_printed_schema_validates_the_example() -> None:
+    result = connector("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    document = YAML(typ="safe").load((ROOT / "examples" / "acme.yaml").read_text())
+    document["sync"]["start_date"] = str(document["sync"]["start_date"])
+    jsonschema.validate(document, schema)
+
+
+def test_plugins_lists_both_systems_with_their_hooks() -> None:
+    result = connector("plugins")
+    assert result.returncode == 0
+    assert "teamleader" in result.stdout and "exact_online" in result.stdout
+    assert "register_sources" in result.stdout and "register_sinks" in result.stdout
+
+
+def test_run_refuses_an_invalid_rule_file_with_exit_2_and_its_lines() -> None:
+    result = connector("run", "tests/rules/invalid/literal_secret.yaml")
+    assert result.returncode == 2
+    assert "tests/rules/invalid/literal_secret.yaml:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_file_is_a_clear_error_not_a_traceback() -> None:
+    result = connector("run", "rules/nope.yaml")
+    assert result.returncode == 2
+    assert "nope.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_without_authorization_exits_3_and_says_to_run_auth(tmp_path: Path) -> None:
+    result = connector(
+        "run",
+        "examples/acme.yaml",
+        "--state-dir",
+        str(tmp_path),
+        env={"TEAMLEADER_API_URL": "http://127.0.0.1:9", "EXACT_BASE_URL": "http://127.0.0.1:9"},
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "connector auth" in result.stderr
+
+
+@pytest.mark.parametrize("secret", ["tl-secret-value", "exact-secret-value"])
+def test_secrets_never_appear_in_output(secret: str, tmp_path: Path) -> None:
+    result = connector(
+        "--debug",
+        "run",
+        "examples/acme.yaml",
+        "--state-dir",
+        str(tmp_path),
+        env={"TEAMLEADER_API_URL": "http://127.0.0.1:9", "EXACT_BASE_URL": "http://127.0.0.1:9"},
+    )
+    assert secret not in result.stdout + result.stderr
