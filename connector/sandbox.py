@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -203,13 +204,24 @@ class SandboxServer:
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
+        accept = self.httpd.get_request
+
+        def get_request() -> tuple[socket.socket, Any]:
+            # Without TCP_NODELAY every keep-alive call waits ~40 ms for delayed ACKs.
+            connection, address = accept()
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return connection, address
+
+        self.httpd.get_request = get_request  # type: ignore[method-assign]
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name=self.name, daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, name=self.name, daemon=True
+        )
         self._thread.start()
         return self
 

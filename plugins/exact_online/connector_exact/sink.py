@@ -1,12 +1,63 @@
-"""The Exact Online sink: customers as accounts, documents as sales entries, payments read back."""
+"""The Exact Online sink: customers as accounts, documents as sales entries, payments read back.
+
+What each method costs in API calls (Exact allows 60 a minute and 5,000 a day per division, and the
+documents flow stops 100 short of that so payments can still be read; see `client.py`):
+
+- `reference_data`: 4 reads (VAT codes, journals, GL accounts, payment conditions), each with
+  `$select`, plus one per further 60 GL accounts; read once per run and kept on the instance.
+- `find_customer`: on first use one `bulk/CRM/Accounts` read (1,000 accounts per call) of every
+  account with `Status eq 'C' or IsSales eq true` (a `$filter` is mandatory on accounts), selecting
+  ID, Code, Name, VATNumber, Email; every later match is made in memory. Matching the normalised VAT
+  number cannot be done by a server-side filter, which is why all accounts are read once.
+- `save_customer`: one POST (create) or one PUT (update) per customer; the in-memory accounts follow.
+- `existing_entries`: `salesentry/SalesEntries` filtered on the needed journals *and* the wanted
+  `YourRef`s, 40 references per read (about 1.5 kB of URL), selecting EntryID, Journal, Type, YourRef.
+  A normal run costs one read; the cost grows with the documents to book, not with the size of the
+  books (reading whole journals would cost one call per 60 entries ever booked, on every run).
+- `book`: one POST per document, never repeated on an unknown outcome.
+- `payment_changes`: `sync/Cashflow/PaymentTerms` from the cursor, 1,000 rows per call (one call
+  when nothing changed). The first run starts at Timestamp 1: everything once, so payments made before
+  the first payments run are seen too. It may spend the daily reserve.
+- `changed_customers`: `sync/CRM/Accounts` from the cursor, plus one `crm/Contacts` read per 40
+  changed accounts for their contacts.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from connector.services import Sink
+import httpx
+
+from connector.errors import ApiError, AuthorizationNeeded, ConfigurationError
+from connector.records import Customer, DocumentKind, JournalEntry, PaymentStatus
+from connector.services import ReferenceData, ServiceContext, Sink
+
+from . import translate
+from .client import ExactClient
+from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
 
 DEFAULT_BASE_URL = "https://start.exactonline.nl"
+BATCH = 40  # values per `or` filter: ossobv batches 40 to keep URLs short (notes §4.3)
+ACCOUNT_FIELDS = "ID,Code,Name,VATNumber,Email"
+ACCOUNT_FILTER = "Status eq 'C' or IsSales eq true"
+SYNC_ACCOUNT_FIELDS = (
+    "Timestamp,ID,Name,Status,IsSales,IsSupplier,VATNumber,Email,Phone,AddressLine1,Postcode,City,"
+    "Country,Language,Modified"
+)
+CONTACT_FIELDS = "ID,Account,FirstName,LastName,FullName,Email,Phone,Mobile,Language,Modified"
+PAYMENT_TERM_FIELDS = "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate"
+ENTRY_FIELDS = "EntryID,Journal,Type,YourRef"
+CONDITION_FIELDS = "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
+
+
+def batches(values: list[str], size: int = BATCH) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def any_of(field: str, literals: Iterable[str]) -> str:
+    return "(" + " or ".join(f"{field} eq {literal}" for literal in literals) + ")"
 
 
 class ExactOnlineSink(Sink):
@@ -34,7 +85,6 @@ class ExactOnlineSink(Sink):
             },
             "base_url": {
                 "type": "string",
-                "format": "uri",
                 "description": f"The Exact Online host of the country (default {DEFAULT_BASE_URL}; "
                 "https://start.exactonline.be, .de, .co.uk ...); the sandbox overrides it.",
             },
@@ -42,3 +92,220 @@ class ExactOnlineSink(Sink):
         "required": ["plugin", "division", "client_id", "client_secret"],
         "additionalProperties": False,
     }
+
+    def __init__(self, options: Mapping[str, Any], context: ServiceContext) -> None:
+        super().__init__(options, context)
+        self.base_url = str(options.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
+        self.division = int(options["division"])
+        self._token_http = httpx.Client(timeout=context.timeout, transport=context.transport)
+        self.tokens = TokenEndpoint(
+            self.base_url,
+            str(options["client_id"]),
+            str(options["client_secret"]),
+            self._token_http,
+            context,
+        )
+        self.keeper = exact_keeper(context.tokens, self.tokens.refresh, context.clock)
+        self.client = ExactClient(self.base_url, self.division, context, self.keeper)
+        self._reference: ReferenceData | None = None
+        self._vat_as_listed: dict[str, str] = {}
+        self._accounts: dict[str, dict[str, Any]] | None = None
+
+    # ------------------------------------------------------------ authorization
+
+    def authorization_url(self, redirect_uri: str, state: str) -> str:
+        return self.tokens.authorization_url(redirect_uri, state)
+
+    def authorize(
+        self, *, code: str | None = None, redirect_uri: str | None = None, refresh_token: str | None = None
+    ) -> None:
+        """Exchange a code (or a given refresh token) at once, proving it works, and store the pair."""
+        if code:
+            if not redirect_uri:
+                raise ConfigurationError("an authorization code needs the redirect_uri it was issued for")
+            response = self.tokens.exchange_code(code, redirect_uri)
+        elif refresh_token:
+            try:
+                response = self.tokens.refresh(refresh_token.strip())
+            except TooEarlyToRefresh as refused:
+                raise AuthorizationNeeded(
+                    f"Exact Online refuses to refresh this token yet ({refused}): its access token is less "
+                    "than 570 s old; try again in 10 minutes",
+                    side="sink",
+                ) from refused
+        else:
+            raise ConfigurationError("authorize needs an authorization code or a refresh token")
+        self.keeper.store_response(response)
+
+    def check_authorization(self) -> str:
+        """Who we are (one call), and that the configured division answers (one more)."""
+        me = self.client.get("/api/v1/current/Me", {"$select": "CurrentDivision,FullName"})
+        rows = me.get("results", []) if isinstance(me, dict) else me
+        name = str(rows[0].get("FullName") or "") if rows else ""
+        divisions = self.client.rows(
+            "system/Divisions", {"$filter": f"Code eq {self.division}", "$select": "Code,Description"}
+        )
+        if not divisions:
+            raise ConfigurationError(
+                f"Exact Online: division {self.division} is not accessible to this user",
+                hint="check sink.division in the rule file, or authorize a user with access to it",
+            )
+        return name or "an Exact Online user"
+
+    # ------------------------------------------------------------ reference data
+
+    def reference_data(self) -> ReferenceData:
+        if self._reference is None:
+            rows = self.client.rows
+            vat_rows = rows("vat/VATCodes", {"$select": "Code,Description,Type,Percentage"})
+            self._vat_as_listed = {
+                str(r.get("Code") or "").strip(): str(r.get("Code") or "") for r in vat_rows
+            }
+            vat = [translate.vat_code(r) for r in vat_rows]
+            journals = [
+                translate.journal(r) for r in rows("financial/Journals", {"$select": "Code,Description,Type"})
+            ]
+            accounts = [
+                translate.gl_account(r)
+                for r in rows("financial/GLAccounts", {"$select": "ID,Code,Description,Type"})
+            ]
+            conditions = [
+                translate.payment_condition(r)
+                for r in rows(
+                    "cashflow/PaymentConditions",
+                    {"$select": CONDITION_FIELDS},
+                )
+            ]
+            self._reference = ReferenceData(
+                vat_codes={v.code: v for v in vat},
+                journals={j.code: j for j in journals},
+                accounts={a.code: a for a in accounts},
+                payment_conditions={c.code: c for c in conditions},
+            )
+        return self._reference
+
+    # ------------------------------------------------------------ customers
+
+    def _all_accounts(self) -> dict[str, dict[str, Any]]:
+        if self._accounts is None:
+            found = self.client.rows(
+                "bulk/CRM/Accounts", {"$select": ACCOUNT_FIELDS, "$filter": ACCOUNT_FILTER}
+            )
+            self._accounts = {str(row["ID"]): row for row in found if row.get("ID")}
+        return self._accounts
+
+    def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
+        accounts = list(self._all_accounts().values())
+        accounts.sort(key=lambda row: (str(row.get("Code") or "").strip().rjust(18), str(row["ID"])))
+        for key in match:
+            if key == "vat_number":
+                wanted = translate.normalise_vat(customer.vat_number)
+                same = [
+                    a for a in accounts if wanted and translate.normalise_vat(a.get("VATNumber")) == wanted
+                ]
+            elif key == "email":
+                wanted = (customer.email or "").strip().casefold()
+                same = [
+                    a for a in accounts if wanted and str(a.get("Email") or "").strip().casefold() == wanted
+                ]
+            elif key == "name":
+                wanted = translate.normalise_text(translate.account_name(customer))
+                same = [a for a in accounts if wanted and translate.normalise_text(a.get("Name")) == wanted]
+            else:
+                continue
+            if same:
+                return str(same[0]["ID"])
+        return None
+
+    def save_customer(self, customer: Customer, existing_id: str | None) -> str:
+        body = translate.account_payload(customer)
+        if existing_id is None:
+            created = self.client.post("crm/Accounts", body)
+            account_id, code = str(created.get("ID") or ""), created.get("Code")
+            if not account_id:
+                raise ApiError("Exact Online created an account but did not say its ID")
+        else:
+            self.client.put("crm/Accounts", existing_id, body)
+            account_id, code = existing_id, None
+        if self._accounts is not None:  # keep the in-memory accounts as Exact now has them
+            known = self._accounts.setdefault(account_id, {"ID": account_id, "Code": code})
+            known.update(Name=body["Name"], VATNumber=body["VATNumber"], Email=body["Email"])
+        return account_id
+
+    # ------------------------------------------------------------ entries
+
+    def existing_entries(
+        self, wanted: Iterable[tuple[str, DocumentKind, str]]
+    ) -> dict[tuple[str, DocumentKind, str], str]:
+        wanted_keys = {
+            (journal.strip(), kind, ref.strip()): (journal, kind, ref) for journal, kind, ref in wanted
+        }
+        if not wanted_keys:
+            return {}
+        journals = any_of("Journal", sorted({translate.odata_string(j) for j, _, _ in wanted_keys}))
+        refs = sorted({ref for _, _, ref in wanted_keys})
+        found: dict[tuple[str, DocumentKind, str], str] = {}
+        for batch in batches(refs):
+            query = f"{journals} and {any_of('YourRef', (translate.odata_string(r) for r in batch))}"
+            for row in self.client.rows(
+                "salesentry/SalesEntries", {"$filter": query, "$select": ENTRY_FIELDS}
+            ):
+                kind = translate.kind_of(row.get("Type"))
+                if kind is None:
+                    continue
+                key = (str(row.get("Journal") or "").strip(), kind, str(row.get("YourRef") or "").strip())
+                original = wanted_keys.get(key)
+                if original is not None and original not in found:
+                    found[original] = str(row["EntryID"])
+        return found
+
+    def book(self, entry: JournalEntry) -> str:
+        reference = self.reference_data()
+        gl_ids = {code: account.id for code, account in reference.accounts.items()}
+        payload = translate.entry_payload(entry, gl_ids, self._vat_as_listed)
+        created = self.client.post("salesentry/SalesEntries", payload)
+        entry_id = created.get("EntryID")
+        if not entry_id:
+            raise ApiError(
+                f"Exact Online booked {entry.your_ref} but did not say its EntryID",
+                hint="the next run finds the entry by its reference and links it",
+            )
+        return str(entry_id)
+
+    # ------------------------------------------------------------ what comes back
+
+    def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
+        start = int(cursor) if cursor else 1
+        with self.client.reserve(0):  # the payments flow may spend the calls kept for it
+            rows = self.client.rows(
+                "sync/Cashflow/PaymentTerms",
+                {"$filter": f"Timestamp gt {start}L", "$select": PAYMENT_TERM_FIELDS},
+            )
+        newest = max((int(row.get("Timestamp") or 0) for row in rows), default=0)
+        return translate.payment_statuses(rows), str(newest) if newest > start else cursor
+
+    def changed_customers(self, cursor: str | None) -> tuple[list[Customer], str | None]:
+        start = int(cursor) if cursor else 1
+        rows = self.client.rows(
+            "sync/CRM/Accounts", {"$filter": f"Timestamp gt {start}L", "$select": SYNC_ACCOUNT_FIELDS}
+        )
+        newest = max((int(row.get("Timestamp") or 0) for row in rows), default=0)
+        latest: dict[str, dict[str, Any]] = {}
+        for row in sorted(rows, key=lambda r: int(r.get("Timestamp") or 0)):
+            latest[str(row["ID"])] = row
+        companies = {
+            account_id: translate.company_from_account(row)
+            for account_id, row in latest.items()
+            if translate.is_importable(row)
+        }
+        people: list[Customer] = []
+        for batch in batches(sorted(companies)):
+            query = any_of("Account", (f"guid'{account_id}'" for account_id in batch))
+            for row in self.client.rows("crm/Contacts", {"$filter": query, "$select": CONTACT_FIELDS}):
+                account = companies.get(str(row.get("Account") or ""))
+                people.append(translate.person_from_contact(row, account))
+        return [*companies.values(), *people], str(newest) if newest > start else cursor
+
+    def close(self) -> None:
+        self.client.close()
+        self._token_http.close()

@@ -1,0 +1,412 @@
+"""Sales entries as Exact books them: validation, VAT, numbering, due date, receivable, ledger lines.
+
+Validation answers the way Exact does: every problem found at once, localized (Dutch) messages joined
+with CRLF, HTTP 500 by default (notes §4.6, §6.1). What is computed and how is described in
+docs/sandbox-exact.md; in short:
+
+- line VAT = the line's `VATAmountFC` when sent, else amount × percentage rounded half-up to cents; an
+  inclusive (`I`) code treats the amount as VAT-inclusive and extracts the VAT from it;
+- the header `AmountFC` is the lines' amounts plus VAT; posted header totals are ignored (read-only);
+- a credit note (Type 21) is sent with positive amounts and stored negative (a credit for the customer),
+  unless the simulator was started with ``credit_note_amounts="as_sent"``;
+- `EntryNumber` = `InvoiceNumber` = YY + journal code + 4-digit sequence per journal and year (26700001);
+- `DueDate` = end of the month `PaymentEndOfMonths` months after the entry date (when set), plus
+  `PaymentDays`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .odata import ODataError, money, new_guid, parse_datetime, parse_decimal, parse_guid
+from .store import Division, Row, Store
+
+REVENUE, RECEIVABLE_GL, VAT_GL = 110, 20, 24
+SALES_JOURNAL_TYPES = (20, 21)
+STATUS_TEXT = {20: "Open", 50: "Processed"}
+TYPE_TEXT = {20: "Sales entry", 21: "Sales credit note"}
+
+
+@dataclass
+class BookingOptions:
+    validation_status: int = 500
+    credit_note_amounts: str = "positive"  # or "as_sent"
+
+
+def due_date(entry_date: datetime, days: int, end_of_months: int) -> datetime:
+    """The condition's due date: "17/01, PaymentEndOfMonths = 2 => 31/03, PaymentDays = 15 => 15/04"."""
+    moment = entry_date
+    if end_of_months:
+        month_index = moment.month - 1 + end_of_months
+        year, month = moment.year + month_index // 12, month_index % 12 + 1
+        moment = moment.replace(year=year, month=month, day=calendar.monthrange(year, month)[1])
+    return moment + timedelta(days=days)
+
+
+def _dedupe(messages: list[str]) -> list[str]:
+    return list(dict.fromkeys(messages))
+
+
+class Ledger:
+    """The sales side of one division's books."""
+
+    def __init__(self, store: Store, division: Division, options: BookingOptions) -> None:
+        self.store = store
+        self.division = division
+        self.options = options
+
+    def fail(self, messages: list[str]) -> ODataError:
+        return ODataError(self.options.validation_status, "\r\n".join(_dedupe(messages)))
+
+    # -- lookups --------------------------------------------------------------------------------
+
+    def journal(self, code: Any) -> Row | None:
+        return self.division.find("journals", Code=str(code)) if code not in (None, "") else None
+
+    def vat_code(self, code: Any) -> Row | None:
+        return self.division.find("vat_codes", Code=str(code)) if code not in (None, "") else None
+
+    def condition(self, code: Any) -> Row | None:
+        return self.division.find("payment_conditions", Code=str(code)) if code not in (None, "") else None
+
+    def gl_of_type(self, gl_type: int) -> Row | None:
+        return self.division.find("gl_accounts", Type=gl_type)
+
+    # -- booking ---------------------------------------------------------------------------------
+
+    def book(self, payload: Any) -> Row:
+        """Validate and book a posted SalesEntry (header with embedded `SalesEntryLines`)."""
+        if not isinstance(payload, dict):
+            raise ODataError(
+                400,
+                "Error processing request stream. The request should be a valid top-level resource object.",
+            )
+        errors: list[str] = []
+        header = self._header(payload, errors)
+        lines_in = payload.get("SalesEntryLines")
+        if isinstance(lines_in, dict):
+            lines_in = lines_in.get("results")
+        if not isinstance(lines_in, list) or not lines_in:
+            errors.append("At least one Sales Entry Line is required")
+            lines_in = []
+        lines = [self._line(header, index, line, errors) for index, line in enumerate(lines_in)]
+        if errors:
+            raise self.fail(errors)
+        entry = self._entry(payload, header)
+        for line in lines:
+            line["EntryID"] = entry["EntryID"]
+            self.store.insert(self.division, "sales_entry_lines", line)
+        self._totals(entry)
+        self.store.insert(self.division, "sales_entries", entry, key="EntryID")
+        self._post(entry)
+        return entry
+
+    def _header(self, payload: dict[str, Any], errors: list[str]) -> dict[str, Any]:
+        header: dict[str, Any] = {}
+        journal = None
+        if payload.get("Journal") in (None, ""):
+            errors.append("Verplicht: Dagboek")
+        else:
+            journal = self.journal(payload["Journal"])
+            if journal is None:
+                errors.append("Ongeldige referentie: Dagboek")
+            elif journal["Type"] not in SALES_JOURNAL_TYPES:
+                errors.append("Ongeldig: Dagboek")
+        header["journal"] = journal
+        customer = None
+        if payload.get("Customer") in (None, ""):
+            errors.append("Verplicht: Klant")
+        else:
+            try:
+                customer = self.division.table("accounts").get(parse_guid(payload["Customer"]))
+            except ValueError:
+                customer = None
+            if customer is None:
+                errors.append("Ongeldige referentie: Klant")
+        header["customer"] = customer
+        try:
+            entry_type = int(payload.get("Type") or 20)
+        except (TypeError, ValueError):
+            entry_type = 0
+        if entry_type not in (20, 21):
+            errors.append("Ongeldig: Type")
+        header["type"] = entry_type
+        try:
+            header["date"] = parse_datetime(payload.get("EntryDate")) or self.store.now().replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+        except ValueError:
+            errors.append("Ongeldig: Boekdatum")
+            header["date"] = self.store.now()
+        code = payload.get("PaymentCondition") or (customer or {}).get("PaymentConditionSales") or "30"
+        header["condition"] = self.condition(code)
+        if header["condition"] is None:
+            errors.append("Ongeldige referentie: Betalingsconditie")
+        try:
+            header["rate"] = parse_decimal(payload.get("Rate")) or Decimal(1)
+        except ValueError:
+            errors.append("Ongeldig: Koers")
+            header["rate"] = Decimal(1)
+        header["currency"] = payload.get("Currency") or self.division.currency
+        credit = entry_type == 21 and self.options.credit_note_amounts == "positive"
+        header["sign"] = Decimal(-1) if credit else Decimal(1)
+        return header
+
+    def _line(self, header: dict[str, Any], index: int, line: Any, errors: list[str]) -> Row:
+        if not isinstance(line, dict):
+            errors.append(
+                "Error processing request stream. The request should be a valid top-level resource object."
+            )
+            return {}
+        gl = None
+        if line.get("GLAccount") in (None, ""):
+            errors.append("Verplicht: Grootboekrekening")
+        else:
+            try:
+                gl = self.division.table("gl_accounts").get(parse_guid(line["GLAccount"]))
+            except ValueError:
+                gl = None
+            if gl is None:
+                errors.append("Ongeldige referentie: Grootboekrekening")
+            elif gl["Type"] != REVENUE:
+                errors.append("Ongeldig: Grootboekrekeningtype")
+        vat_code_text = line.get("VATCode") or (gl or {}).get("VATCode")
+        vat = self.vat_code(vat_code_text)
+        if vat_code_text and vat is None:
+            errors.append("Ongeldige referentie: Btw-code")
+        try:
+            amount = parse_decimal(line.get("AmountFC"))
+            if amount is None and line.get("AmountDC") is not None:
+                amount = money(Decimal(str(line["AmountDC"])) / header["rate"])
+            given_vat = parse_decimal(line.get("VATAmountFC"))
+            quantity = parse_decimal(line.get("Quantity"))
+        except ValueError:
+            errors.append("Ongeldig: Bedrag")
+            return {}
+        if amount is None:
+            errors.append("Verplicht: Bedrag")
+            return {}
+        row: Row = {
+            "LineNumber": index + 1,
+            "Description": line.get("Description"),
+            "Quantity": quantity,
+            "CostCenter": line.get("CostCenter"),
+            "CostUnit": line.get("CostUnit"),
+            "_amount": money(amount),
+            "_given_vat": None if given_vat is None else money(given_vat),
+        }
+        if gl is not None:
+            row.update(GLAccount=gl["ID"], GLAccountCode=gl["Code"], GLAccountDescription=gl["Description"])
+        row["_vat"] = vat
+        return row
+
+    def _entry(self, payload: dict[str, Any], header: dict[str, Any]) -> Row:
+        journal, customer, condition = header["journal"], header["customer"], header["condition"]
+        date = header["date"]
+        number = self.next_number(journal["Code"], date.year, payload.get("InvoiceNumber"))
+        return {
+            "EntryID": new_guid(),
+            "EntryNumber": number,
+            "InvoiceNumber": number,
+            "Type": header["type"],
+            "TypeDescription": TYPE_TEXT[header["type"]],
+            "Status": 20,
+            "StatusDescription": STATUS_TEXT[20],
+            "Journal": journal["Code"],
+            "JournalDescription": journal["Description"],
+            "Customer": customer["ID"],
+            "CustomerName": customer["Name"],
+            "EntryDate": date,
+            "ReportingYear": int(payload.get("ReportingYear") or date.year),
+            "ReportingPeriod": int(payload.get("ReportingPeriod") or date.month),
+            "PaymentCondition": condition["Code"],
+            "PaymentConditionDescription": condition["Description"],
+            "PaymentConditionPaymentMethod": condition["PaymentMethod"],
+            "DueDate": due_date(date, condition["PaymentDays"] or 0, condition["PaymentEndOfMonths"] or 0),
+            "Currency": header["currency"],
+            "Rate": header["rate"],
+            "Description": payload.get("Description"),
+            "YourRef": payload.get("YourRef"),
+            "OrderNumber": payload.get("OrderNumber"),
+            "PaymentReference": payload.get("PaymentReference"),
+            "Document": None,
+            "Reversal": False,
+            "_sign": header["sign"],
+        }
+
+    def next_number(self, journal_code: str, year: int, hint: Any = None) -> int:
+        """Next number of the journal's range for `year`; a hint is taken only when higher (so unused)."""
+        digits = journal_code.strip() if journal_code.strip().isdigit() else "00"
+        key = (journal_code.strip(), year)
+        last = self.division.last_numbers.get(key, int(f"{year % 100:02d}{digits}0000"))
+        try:
+            wanted = int(hint) if hint not in (None, "") else None
+        except (TypeError, ValueError):
+            wanted = None
+        number = wanted if wanted is not None and wanted > last else last + 1
+        self.division.last_numbers[key] = number
+        return number
+
+    def _compute_line(self, entry: Row, line: Row) -> None:
+        sign, rate = entry["_sign"], entry["Rate"]
+        vat: Row | None = line.get("_vat")
+        amount = line["_amount"] * sign
+        given = line["_given_vat"]
+        percentage = vat["Percentage"] if vat else Decimal(0)
+        vat_type = vat["Type"] if vat else "N"
+        if given is not None:
+            vat_amount = given * sign
+        elif vat_type in ("E", "I"):
+            base = amount * percentage / (1 + percentage) if vat_type == "I" else amount * percentage
+            vat_amount = money(base)
+        else:
+            vat_amount = Decimal("0.00")
+        net = amount - vat_amount if vat_type == "I" else amount
+        line.update(
+            Type=entry["Type"],
+            AmountFC=net,
+            AmountDC=money(net * rate),
+            VATAmountFC=vat_amount,
+            VATAmountDC=money(vat_amount * rate),
+            VATBaseAmountFC=net,
+            VATBaseAmountDC=money(net * rate),
+            VATCode=vat["Code"] if vat else None,
+            VATCodeDescription=vat["Description"] if vat else None,
+            VATPercentage=percentage,
+        )
+
+    def lines_of(self, entry: Row) -> list[Row]:
+        rows = [
+            r for r in self.division.table("sales_entry_lines").values() if r["EntryID"] == entry["EntryID"]
+        ]
+        return sorted(rows, key=lambda r: r["LineNumber"])
+
+    def _totals(self, entry: Row) -> None:
+        lines = self.lines_of(entry)
+        for line in lines:
+            self._compute_line(entry, line)
+        fc = sum((line["AmountFC"] + line["VATAmountFC"] for line in lines), Decimal("0.00"))
+        vat = sum((line["VATAmountFC"] for line in lines), Decimal("0.00"))
+        entry.update(
+            AmountFC=fc,
+            AmountDC=sum((line["AmountDC"] + line["VATAmountDC"] for line in lines), Decimal("0.00")),
+            VATAmountFC=vat,
+            VATAmountDC=sum((line["VATAmountDC"] for line in lines), Decimal("0.00")),
+        )
+
+    # -- what a booking posts: the receivable and the transaction lines --------------------------
+
+    def _post(self, entry: Row) -> None:
+        from .payments import post_entry
+
+        post_entry(self, entry)
+
+    def refresh(self, entry: Row) -> None:
+        """Recompute an entry after a change to it or its lines, and repost what it derives."""
+        self._totals(entry)
+        self.store.touch("sales_entries", entry)
+        self._post(entry)
+
+    def delete_entry(self, entry: Row) -> None:
+        from .payments import unpost_entry
+
+        unpost_entry(self, entry, keep_receivable=False)
+        for line in self.lines_of(entry):
+            self.store.delete(self.division, "sales_entry_lines", line["ID"])
+        self.store.delete(self.division, "sales_entries", entry["EntryID"])
+
+    def update_entry(self, entry: Row, payload: dict[str, Any]) -> None:
+        """PUT: the header fields a client may change; embedded new lines fail as on Exact (notes §4.5)."""
+        if "SalesEntryLines" in payload:
+            raise ODataError(
+                400,
+                "Error processing request stream. Binding to new entities is not supported in update "
+                "requests.",
+            )
+        errors: list[str] = []
+        changes: dict[str, Any] = {}
+        for name in ("Description", "YourRef", "OrderNumber", "PaymentReference"):
+            if name in payload:
+                changes[name] = payload[name]
+        if "Customer" in payload:
+            try:
+                customer = self.division.table("accounts").get(parse_guid(payload["Customer"]))
+            except ValueError:
+                customer = None
+            if customer is None:
+                errors.append("Ongeldige referentie: Klant")
+            else:
+                changes.update(Customer=customer["ID"], CustomerName=customer["Name"])
+        condition = self.condition(payload.get("PaymentCondition", entry["PaymentCondition"]))
+        if condition is None:
+            errors.append("Ongeldige referentie: Betalingsconditie")
+        if errors or condition is None:
+            raise self.fail(errors)
+        changes.update(
+            PaymentCondition=condition["Code"],
+            PaymentConditionDescription=condition["Description"],
+            PaymentConditionPaymentMethod=condition["PaymentMethod"],
+            DueDate=due_date(
+                entry["EntryDate"], condition["PaymentDays"] or 0, condition["PaymentEndOfMonths"] or 0
+            ),
+        )
+        entry.update(changes)
+        self.refresh(entry)
+
+    def add_line(self, payload: Any) -> Row:
+        """POST salesentry/SalesEntryLines with an `EntryID`: a line added to a booked entry."""
+        if not isinstance(payload, dict):
+            raise ODataError(
+                400,
+                "Error processing request stream. The request should be a valid top-level resource object.",
+            )
+        try:
+            entry = self.division.table("sales_entries").get(parse_guid(payload.get("EntryID")))
+        except ValueError:
+            entry = None
+        if entry is None:
+            raise self.fail(["Ongeldige referentie: Boeking"])
+        errors: list[str] = []
+        number = max((line["LineNumber"] for line in self.lines_of(entry)), default=0)
+        header = {"rate": entry["Rate"]}
+        line = self._line(header, number, payload, errors)
+        if errors:
+            raise self.fail(errors)
+        line["EntryID"] = entry["EntryID"]
+        self.store.insert(self.division, "sales_entry_lines", line)
+        self.refresh(entry)
+        return line
+
+    def update_line(self, line: Row, payload: dict[str, Any]) -> None:
+        """PUT salesentry/SalesEntryLines(guid'…'): the changed line is recomputed and its entry reposted."""
+        entry = self.division.table("sales_entries")[line["EntryID"]]
+        current = {
+            "GLAccount": line.get("GLAccount"),
+            "VATCode": (line.get("_vat") or {}).get("Code"),
+            "AmountFC": line["_amount"],
+            "VATAmountFC": line["_given_vat"],
+            "Description": line.get("Description"),
+            "Quantity": line.get("Quantity"),
+            "CostCenter": line.get("CostCenter"),
+            "CostUnit": line.get("CostUnit"),
+        }
+        errors: list[str] = []
+        changed = self._line({"rate": entry["Rate"]}, line["LineNumber"] - 1, {**current, **payload}, errors)
+        if errors:
+            raise self.fail(errors)
+        line.update(changed)
+        self.store.touch("sales_entry_lines", line)
+        self.refresh(entry)
+
+    def delete_line(self, line: Row) -> None:
+        """Deleting the last line deletes the whole entry (notes §4.5)."""
+        entry = self.division.table("sales_entries")[line["EntryID"]]
+        self.store.delete(self.division, "sales_entry_lines", line["ID"])
+        if self.lines_of(entry):
+            self.refresh(entry)
+        else:
+            self.delete_entry(entry)

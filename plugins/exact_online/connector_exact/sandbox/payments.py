@@ -1,0 +1,273 @@
+"""What a booked sales entry leaves behind, and how a payment settles it.
+
+A booking posts one cash-flow Receivable (the open item, Status 20) and TransactionLines: one on the
+receivables account for the total, one per sales line on its revenue account, one per VAT code on the
+VAT account (LineNumber 9999). Reconciling ("afletteren") a payment adds Type 40 lines in the bank
+journal and, once the whole amount is matched, sets the receivable to Status 50 / IsFullyPaid, which
+drops it from ReceivablesList. Every change bumps the Timestamp the sync feeds filter on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .odata import ODataError, money, new_guid
+from .store import Row
+
+if TYPE_CHECKING:
+    from .booking import Ledger
+
+PAID, OPEN, PROCESSED = 50, 20, 40
+BANK_JOURNAL_TYPE, BANK_GL_TYPE = 12, 12
+
+
+def _line(ledger: Ledger, entry: Row, number: int, gl: Row | None, amount_fc: Decimal, **extra: Any) -> Row:
+    customer = ledger.division.table("accounts").get(entry["Customer"]) or {}
+    rate = entry["Rate"]
+    return {
+        "ID": new_guid(),
+        "EntryID": entry["EntryID"],
+        "EntryNumber": entry["EntryNumber"],
+        "LineNumber": number,
+        "Date": entry["EntryDate"],
+        "FinancialYear": entry["ReportingYear"],
+        "FinancialPeriod": entry["ReportingPeriod"],
+        "JournalCode": entry["Journal"],
+        "JournalDescription": entry["JournalDescription"],
+        "Type": entry["Type"],
+        "Status": OPEN,
+        "Account": customer.get("ID"),
+        "AccountCode": customer.get("Code"),
+        "AccountName": customer.get("Name"),
+        "GLAccount": gl["ID"] if gl else None,
+        "GLAccountCode": gl["Code"] if gl else None,
+        "GLAccountDescription": gl["Description"] if gl else None,
+        "AmountFC": amount_fc,
+        "AmountDC": money(amount_fc * rate),
+        "InvoiceNumber": entry["InvoiceNumber"],
+        "YourRef": entry["YourRef"],
+        "DueDate": entry["DueDate"],
+        "Description": entry["Description"],
+        "Currency": entry["Currency"],
+        "ExchangeRate": rate,
+        **extra,
+    }
+
+
+def _sales_lines(ledger: Ledger, entry: Row) -> list[Row]:
+    receivable_gl = ledger.gl_of_type(20)
+    rows = [_line(ledger, entry, 0, receivable_gl, entry["AmountFC"])]
+    by_code: dict[str, tuple[Row | None, Decimal]] = {}
+    gl_table = ledger.division.table("gl_accounts")
+    for line in ledger.lines_of(entry):
+        rows.append(
+            _line(
+                ledger,
+                entry,
+                line["LineNumber"],
+                gl_table.get(line["GLAccount"]),
+                -line["AmountFC"],
+                AmountVATBaseFC=-line["AmountFC"],
+                AmountVATFC=-line["VATAmountFC"],
+                VATCode=line["VATCode"],
+                VATPercentage=line["VATPercentage"],
+                Description=line["Description"] or entry["Description"],
+            )
+        )
+        if line["VATAmountFC"] and line["VATCode"]:
+            vat = ledger.vat_code(line["VATCode"]) or {}
+            gl = gl_table.get(vat.get("GLToPay")) or ledger.gl_of_type(24)
+            _, total = by_code.get(line["VATCode"], (gl, Decimal(0)))
+            by_code[line["VATCode"]] = (gl, total + line["VATAmountFC"])
+    for code, (gl, total) in by_code.items():
+        rows.append(_line(ledger, entry, 9999, gl, -total, VATCode=code))
+    return rows
+
+
+def post_entry(ledger: Ledger, entry: Row) -> None:
+    """Create (or refresh after a change) the entry's receivable and its sales transaction lines."""
+    store, division = ledger.store, ledger.division
+    lines = division.table("transaction_lines")
+    for old in [row for row in lines.values() if row["EntryID"] == entry["EntryID"]]:
+        store.delete(division, "transaction_lines", old["ID"])
+    new_lines = [store.insert(division, "transaction_lines", row) for row in _sales_lines(ledger, entry)]
+    customer = division.table("accounts").get(entry["Customer"]) or {}
+    condition = ledger.condition(entry["PaymentCondition"]) or {}
+    fields = {
+        "TransactionEntryID": entry["EntryID"],
+        "TransactionID": new_lines[0]["ID"],
+        "Account": customer.get("ID"),
+        "AccountCode": customer.get("Code"),
+        "AccountName": customer.get("Name"),
+        "AmountFC": entry["AmountFC"],
+        "AmountDC": entry["AmountDC"],
+        "TransactionAmountFC": entry["AmountFC"],
+        "TransactionAmountDC": entry["AmountDC"],
+        "RateFC": entry["Rate"],
+        "Currency": entry["Currency"],
+        "Description": entry["Description"],
+        "DueDate": entry["DueDate"],
+        "InvoiceDate": entry["EntryDate"],
+        "InvoiceNumber": entry["InvoiceNumber"],
+        "EntryNumber": entry["EntryNumber"],
+        "Journal": entry["Journal"],
+        "JournalDescription": entry["JournalDescription"],
+        "YourRef": entry["YourRef"],
+        "PaymentCondition": entry["PaymentCondition"],
+        "PaymentConditionDescription": entry["PaymentConditionDescription"],
+        "PaymentMethod": condition.get("PaymentMethod"),
+        "PaymentReference": entry["PaymentReference"],
+        "TransactionType": entry["Type"],
+        "TransactionIsReversal": False,
+        "Source": 1,
+        "LineType": 20,
+    }
+    existing = receivable_of(ledger, entry["EntryID"])
+    if existing is not None:
+        store.touch("receivables", existing, **fields)
+        return
+    receivable: Row = {
+        "EntryID": new_guid(),
+        "Status": OPEN,
+        "IsFullyPaid": False,
+        "LastPaymentDate": None,
+        "EndDate": None,
+        "EndPeriod": None,
+        "EndYear": None,
+        "_paid": Decimal("0.00"),
+        "_payments": [],
+        "_hid": division.next_hid,
+        **fields,
+    }
+    division.next_hid += 1
+    store.insert(division, "receivables", receivable)
+
+
+def unpost_entry(ledger: Ledger, entry: Row, *, keep_receivable: bool) -> None:
+    store, division = ledger.store, ledger.division
+    receivable = receivable_of(ledger, entry["EntryID"])
+    if receivable is not None:
+        _drop_payments(ledger, receivable)
+        if not keep_receivable:
+            store.delete(division, "receivables", receivable["ID"])
+    for old in [
+        row for row in division.table("transaction_lines").values() if row["EntryID"] == entry["EntryID"]
+    ]:
+        store.delete(division, "transaction_lines", old["ID"])
+
+
+def receivable_of(ledger: Ledger, entry_id: str) -> Row | None:
+    return ledger.division.find("receivables", TransactionEntryID=entry_id)
+
+
+def outstanding(receivable: Row) -> Decimal:
+    return Decimal(receivable["AmountFC"] - receivable["_paid"])
+
+
+def _drop_payments(ledger: Ledger, receivable: Row) -> None:
+    for payment_id in receivable["_payments"]:
+        for row in [
+            r for r in ledger.division.table("transaction_lines").values() if r["EntryID"] == payment_id
+        ]:
+            ledger.store.delete(ledger.division, "transaction_lines", row["ID"])
+    receivable["_payments"] = []
+    receivable["_paid"] = Decimal("0.00")
+
+
+def reconcile(ledger: Ledger, receivable: Row, date: datetime, amount: Decimal | None = None) -> Row:
+    """Match a payment of `amount` (default: all that is outstanding) on `date` against the receivable."""
+    due = outstanding(receivable)
+    if due == 0:
+        raise ODataError(409, "This receivable is already fully matched.")
+    pay = due if amount is None else money(abs(amount)).copy_sign(due)
+    if abs(pay) > abs(due):
+        pay = due
+    entry = ledger.division.table("sales_entries").get(receivable["TransactionEntryID"])
+    bank_journal = ledger.division.find("journals", Type=BANK_JOURNAL_TYPE)
+    bank_gl = ledger.gl_of_type(BANK_GL_TYPE)
+    if entry is not None:
+        payment_id = new_guid()
+        journal_code = bank_journal["Code"] if bank_journal else entry["Journal"]
+        number = ledger.next_number(journal_code, date.year)
+        base = {
+            **entry,
+            "EntryID": payment_id,
+            "EntryNumber": number,
+            "EntryDate": date,
+            "Journal": journal_code,
+            "JournalDescription": bank_journal["Description"]
+            if bank_journal
+            else entry["JournalDescription"],
+            "ReportingYear": date.year,
+            "ReportingPeriod": date.month,
+        }
+        rows = [
+            _line(ledger, base, 1, ledger.gl_of_type(20), -pay, Type=40),
+            _line(ledger, base, 2, bank_gl, pay, Type=40),
+        ]
+        for row in rows:
+            ledger.store.insert(ledger.division, "transaction_lines", row)
+        receivable["_payments"].append(payment_id)
+    receivable["_paid"] += pay
+    changes: dict[str, Any] = {"LastPaymentDate": date}
+    if outstanding(receivable) == 0:
+        changes.update(Status=PAID, IsFullyPaid=True, EndDate=date, EndYear=date.year, EndPeriod=date.month)
+    ledger.store.touch("receivables", receivable, **changes)
+    return receivable
+
+
+def unreconcile(ledger: Ledger, receivable: Row) -> Row:
+    """Undo every match: the item is open again for its full amount (a bookkeeper's "unmatch")."""
+    _drop_payments(ledger, receivable)
+    ledger.store.touch(
+        "receivables",
+        receivable,
+        Status=OPEN,
+        IsFullyPaid=False,
+        LastPaymentDate=None,
+        EndDate=None,
+        EndYear=None,
+        EndPeriod=None,
+    )
+    return receivable
+
+
+def mark_processed(ledger: Ledger, receivable: Row) -> Row:
+    """A direct-debit collection file was made: Status 40, which is not paid (notes §7)."""
+    if receivable["IsFullyPaid"]:
+        raise ODataError(409, "This receivable is already fully matched.")
+    ledger.store.touch("receivables", receivable, Status=PROCESSED)
+    return receivable
+
+
+def receivables_list(ledger: Ledger) -> list[Row]:
+    """read/financial/ReceivablesList: the outstanding items only, `Amount` = what is still open."""
+    rows = []
+    for receivable in ledger.division.table("receivables").values():
+        due = outstanding(receivable)
+        if receivable["IsFullyPaid"] or due == 0:
+            continue
+        rows.append(
+            {
+                "HID": receivable["_hid"],
+                "AccountId": receivable["Account"],
+                "AccountCode": receivable["AccountCode"],
+                "AccountName": receivable["AccountName"],
+                "Amount": due,
+                "AmountInTransit": due if receivable["Status"] == PROCESSED else Decimal("0.00"),
+                "CurrencyCode": receivable["Currency"],
+                "Description": receivable["Description"],
+                "DueDate": receivable["DueDate"],
+                "EntryNumber": receivable["EntryNumber"],
+                "InvoiceDate": receivable["InvoiceDate"],
+                "InvoiceNumber": receivable["InvoiceNumber"],
+                "JournalCode": receivable["Journal"],
+                "JournalDescription": receivable["JournalDescription"],
+                "YourRef": receivable["YourRef"],
+                "Notes": None,
+                "Timestamp": receivable["Timestamp"],
+            }
+        )
+    return rows

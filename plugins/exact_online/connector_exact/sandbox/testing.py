@@ -1,0 +1,80 @@
+"""Helpers for tests and benchmarks that drive the simulator over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from .demo import DIVISION
+from .server import ExactSandbox, start_sandbox
+
+# A fixed simulated moment, 5 s into a minute, so a test never straddles a minute boundary by chance.
+START = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
+
+
+def make_sandbox(**options: Any) -> ExactSandbox:
+    """A started sandbox whose clock stands at `START`."""
+    sandbox = start_sandbox(**options)
+    sandbox.clock.set(START)
+    return sandbox
+
+
+def token_request(sandbox: ExactSandbox, **form: str) -> httpx.Response:
+    data = {"client_id": sandbox.client_id, "client_secret": sandbox.client_secret, **form}
+    return httpx.post(f"{sandbox.url}/api/oauth2/token", data=data)
+
+
+def access_token(sandbox: ExactSandbox) -> str:
+    response = token_request(sandbox, grant_type="refresh_token", refresh_token=sandbox.issue_refresh_token())
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def api_client(sandbox: ExactSandbox, division: int = DIVISION) -> httpx.Client:
+    """An httpx client on /api/v1/{division}/ with a fresh bearer token."""
+    return httpx.Client(
+        base_url=f"{sandbox.url}/api/v1/{division}/",
+        headers={"Authorization": f"Bearer {access_token(sandbox)}", "Accept": "application/json"},
+    )
+
+
+def error_text(response: httpx.Response) -> str:
+    return str(response.json()["error"]["message"]["value"])
+
+
+def results(response: httpx.Response) -> list[dict[str, Any]]:
+    if response.status_code != 200:
+        raise AssertionError(f"{response.status_code}: {response.text}")
+    return list(response.json()["d"]["results"])
+
+
+def lookup(api: httpx.Client, path: str, filter_: str, field: str = "ID") -> Any:
+    rows = results(api.get(path, params={"$filter": filter_}))
+    if len(rows) != 1:
+        raise AssertionError(f"{len(rows)} rows for {path} {filter_}")
+    return rows[0][field]
+
+
+def gl(api: httpx.Client, code: str) -> str:
+    return str(lookup(api, "financial/GLAccounts", f"Code eq '{code}'"))
+
+
+def customer(api: httpx.Client, code: str = "1001") -> str:
+    return str(lookup(api, "crm/Accounts", f"trim(Code) eq '{code}'"))
+
+
+def sales_entry(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
+    """A valid invoice body: 100.00 on 7000 with VAT code "4  " (21% exclusive), unless overridden."""
+    body: dict[str, Any] = {
+        "Journal": "70",
+        "Customer": customer(api),
+        "EntryDate": "2026-01-17",
+        "YourRef": "2026 / 1",
+        "Description": "Factuur 2026 / 1",
+        "PaymentCondition": "30",
+        "SalesEntryLines": [{"GLAccount": gl(api, "7000"), "AmountFC": "100.00", "VATCode": "4  "}],
+    }
+    body.update(overrides)
+    return body
