@@ -42,6 +42,10 @@ def run_demo(
             echo(f"sandbox {name}: {boxes[name].url}")
             os.environ.update(boxes[name].environment)
         rules = rules_module.load(path, plugins=plugins)
+        echo(
+            "Exact Online allows 60 calls a minute per division: a first run of about a hundred "
+            "documents takes two minutes, because connector waits for budget instead of being blocked."
+        )
         directory = state_dir or Path(tempfile.mkdtemp(prefix="connector-demo-"))
         for plugin in (rules.source.plugin, rules.sink.plugin):
             if plugin not in boxes:

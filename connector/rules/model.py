@@ -140,8 +140,6 @@ class Rules:
         while path:
             if path in self.locations:
                 return self.locations[path]
-            if path.endswith("]") and "[" in path:
-                path = path[: path.rindex("[")]
-            else:
-                path = path.rpartition(".")[0]
+            is_item = path.endswith("]") and "[" in path
+            path = path[: path.rindex("[")] if is_item else path.rpartition(".")[0]
         return (1, 1)

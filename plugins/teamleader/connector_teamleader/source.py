@@ -1,16 +1,57 @@
-"""The Teamleader Focus source: booked invoices and credit notes with their customers."""
+"""The Teamleader Focus source: booked invoices and credit notes with their customers.
+
+What a run costs in calls (API calls are the scarce resource, DESIGN §7):
+
+- the department (`departments.list`) and its tax rates (`taxRates.list`) once per run;
+- `invoices.list` / `creditNotes.list` pages of 100, filtered server-side on department, booked
+  status, date and `updated_since`;
+- one `invoices.info` / `creditNotes.info` per document. That is the minimum the API allows: list
+  items carry no lines, payment term, discounts or currency (notes §7.1), and `.info` takes one id;
+- customers with `companies.list` / `contacts.list` and the `ids` filter, up to 100 per call
+  (the API's own advice over many `.info` calls, notes §4), each customer once per run.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
 
-from connector.services import Source
+from connector.errors import ApiError, ConfigurationError
+from connector.oauth import TokenKeeper
+from connector.records import Customer, Document, DocumentKind, TaxRate
+from connector.services import ServiceContext, Source
+
+from . import translate
+from .client import PAGE_SIZE, TeamleaderClient
+from .customers import CustomerWriter
+from .oauth import TeamleaderOAuth
 
 DEFAULT_API_URL = "https://api.focus.teamleader.eu"
 DEFAULT_AUTH_URL = "https://focus.teamleader.eu"
+EXPIRY_MARGIN = timedelta(minutes=5)
+"""Access tokens live 3600 s; one is renewed when less than this is left, never mid-request."""
+BOOKED_INVOICE = ("outstanding", "matched")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Kind:
+    resource: str
+    date: str
+
+
+KINDS: dict[str, Kind] = {
+    "invoice": Kind("invoices", "invoice_date"),
+    "credit_note": Kind("creditNotes", "credit_note_date"),
+}
 
 
 class TeamleaderSource(Source):
+    """Booked invoices and credit notes of one department, with their customers; receives payments."""
+
     name = "teamleader"
     title = "Teamleader Focus"
     options_schema: ClassVar[dict[str, Any]] = {
@@ -27,24 +68,281 @@ class TeamleaderSource(Source):
             "client_id": {
                 "type": "string",
                 "minLength": 1,
-                "description": "Client id of the Teamleader Marketplace integration, usually ${TEAMLEADER_CLIENT_ID}.",
+                "description": "Client id of the Teamleader Marketplace integration, "
+                "usually ${TEAMLEADER_CLIENT_ID}.",
             },
             "client_secret": {
                 "type": "string",
                 "minLength": 1,
-                "description": "Client secret of the integration; must be an ${ENV} reference, never a literal.",
+                "description": "Client secret of the integration; "
+                "must be an ${ENV} reference, never a literal.",
             },
             "api_url": {
                 "type": "string",
-                "format": "uri",
                 "description": f"Base URL of the API (default {DEFAULT_API_URL}); the sandbox overrides it.",
             },
             "auth_url": {
                 "type": "string",
-                "format": "uri",
                 "description": f"Base URL of the OAuth server (default {DEFAULT_AUTH_URL}).",
             },
         },
         "required": ["plugin", "department", "client_id", "client_secret"],
         "additionalProperties": False,
     }
+
+    def __init__(self, options: Mapping[str, Any], context: ServiceContext) -> None:
+        super().__init__(options, context)
+        self.client = TeamleaderClient(
+            str(options.get("api_url") or DEFAULT_API_URL), context, self._access_token
+        )
+        self.oauth = TeamleaderOAuth(
+            self.client,
+            auth_url=str(options.get("auth_url") or DEFAULT_AUTH_URL),
+            client_id=str(options.get("client_id") or ""),
+            client_secret=str(options.get("client_secret") or ""),
+            side=context.side,
+        )
+        self.keeper = TokenKeeper(
+            context.tokens,
+            self.oauth.refresh,
+            clock=context.clock,
+            service=self.title,
+            side=context.side,
+            expiry_margin=EXPIRY_MARGIN,
+        )
+        self.customers = CustomerWriter(self.client)
+        self._department: dict[str, Any] | None = None
+        self._rates: dict[str, TaxRate] | None = None
+        self._known: dict[tuple[str, str], Customer] = {}
+
+    def _access_token(self, force: bool) -> str:
+        return self.keeper.access_token(force=force)
+
+    # -- authorization ----------------------------------------------------------------------------
+
+    def authorization_url(self, redirect_uri: str, state: str) -> str:
+        return self.oauth.authorization_url(redirect_uri, state)
+
+    def authorize(
+        self, *, code: str | None = None, redirect_uri: str | None = None, refresh_token: str | None = None
+    ) -> None:
+        if code:
+            if not redirect_uri:
+                raise ConfigurationError("an authorization code needs the redirect URI it was issued for")
+            response = self.oauth.exchange_code(code, redirect_uri)
+        elif refresh_token:
+            response = self.oauth.refresh(refresh_token)
+        else:
+            raise ConfigurationError("give an authorization code or a refresh token")
+        self.keeper.store_response(response)
+
+    def check_authorization(self) -> str:
+        """`users.me`: "first last <email>" of the person who authorized the integration."""
+        me = self.client.data("users.me") or {}
+        name = " ".join(str(me[part]) for part in ("first_name", "last_name") if me.get(part))
+        email = me.get("email")
+        return f"{name} <{email}>" if email else name or str(me.get("id") or "")
+
+    # -- reference data ---------------------------------------------------------------------------
+
+    def department(self) -> dict[str, Any]:
+        """The rule file's department, found by id or else by name (exact, then ignoring case)."""
+        if self._department is None:
+            wanted = str(self.options.get("department") or "").strip()
+            departments = [
+                item for item in self.client.data("departments.list") or [] if isinstance(item, dict)
+            ]
+            found = (
+                [item for item in departments if item.get("id") == wanted]
+                or [item for item in departments if item.get("name") == wanted]
+                or [
+                    item
+                    for item in departments
+                    if str(item.get("name") or "").casefold() == wanted.casefold()
+                ]
+            )
+            if not found:
+                names = ", ".join(repr(item.get("name")) for item in departments) or "none"
+                raise ConfigurationError(
+                    f"Teamleader has no department {wanted!r}",
+                    hint=f"set source.department to one of: {names} (or to its id)",
+                )
+            self._department = found[0]
+        return self._department
+
+    @property
+    def department_id(self) -> str:
+        return str(self.department()["id"])
+
+    def tax_rates(self) -> list[TaxRate]:
+        return list(self._rate_map().values())
+
+    def _rate_map(self) -> dict[str, TaxRate]:
+        """The department's tax rates by id, read once per run."""
+        if self._rates is None:
+            rates: dict[str, TaxRate] = {}
+            for page in self.client.pages("taxRates.list", {"filter": {"department_id": self.department_id}}):
+                for item in page:
+                    rate = translate.tax_rate(item)
+                    rates[rate.id] = rate
+            self._rates = rates
+        return self._rates
+
+    # -- documents --------------------------------------------------------------------------------
+
+    def documents(
+        self,
+        *,
+        kinds: Iterable[DocumentKind],
+        start_date: date,
+        updated_since: datetime | None,
+    ) -> Iterator[Document]:
+        department_id = self.department_id
+        for kind in dict.fromkeys(kinds):
+            spec = KINDS[kind]
+            flt: dict[str, Any] = {
+                "department_id": department_id,
+                f"{spec.date}_after": start_date.isoformat(),
+            }
+            if kind == "invoice":
+                flt["status"] = list(BOOKED_INVOICE)
+            if updated_since is not None:
+                flt["updated_since"] = utc_second(updated_since)
+            for page in self.client.pages(f"{spec.resource}.list", {"filter": flt}):
+                wanted = [item for item in page if self._wanted(kind, item, start_date)]
+                yield from self._complete(kind, wanted, start_date)
+
+    def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:
+        """Documents by `kind:id`; ones that no longer exist (or are not booked) are left out."""
+        ids: dict[DocumentKind, list[str]] = {"invoice": [], "credit_note": []}
+        for key in keys:
+            prefix, _, ident = key.partition(":")
+            for kind, wanted_ids in ids.items():
+                if prefix == kind and ident and ident not in wanted_ids:
+                    wanted_ids.append(ident)
+        for kind, wanted_ids in ids.items():
+            resource = KINDS[kind].resource
+            for batch in chunks(wanted_ids, PAGE_SIZE):
+                flt = {"ids": batch, "department_id": self.department_id}
+                items = self.client.data(
+                    f"{resource}.list", {"filter": flt, "page": {"size": PAGE_SIZE, "number": 1}}
+                )
+                wanted = [item for item in items or [] if self._wanted(kind, item, None)]
+                yield from self._complete(kind, wanted, None)
+
+    def _wanted(self, kind: str, item: Mapping[str, Any], start_date: date | None) -> bool:
+        """Booked, of our department, dated on or after the start: checked again on every answer."""
+        department = translate.ref_id(item.get("department"))
+        if department is not None and department != self.department_id:
+            return False
+        status = item.get("status")
+        if kind == "invoice" and status not in BOOKED_INVOICE:
+            return False
+        if kind == "credit_note" and status == "draft":
+            return False
+        when = translate.day(item.get(KINDS[kind].date))
+        return start_date is None or (when is not None and when >= start_date)
+
+    def _complete(
+        self, kind: DocumentKind, items: Sequence[Mapping[str, Any]], start_date: date | None
+    ) -> Iterator[Document]:
+        """List items made whole: their details, then their customers in batches."""
+        details = []
+        for item in items:
+            data = self._info(kind, str(item["id"]))
+            if data is not None and self._wanted(kind, data, start_date):
+                details.append(data)
+        self._load_customers(details)
+        rates = self._rate_map()
+        for data in details:
+            yield translate.document(kind, data, self._customer(data), rates)
+
+    def _info(self, kind: DocumentKind, ident: str) -> dict[str, Any] | None:
+        try:
+            data = self.client.data(f"{KINDS[kind].resource}.info", {"id": ident})
+        except ApiError as error:
+            if error.status == 404:  # deleted between the list and now
+                return None
+            raise
+        if isinstance(data, list):  # the spec declares creditNotes.info's data an array (notes §7.4)
+            data = data[0] if data else None
+        return data if isinstance(data, dict) else None
+
+    # -- customers of documents -------------------------------------------------------------------
+
+    def _load_customers(self, details: Iterable[Mapping[str, Any]]) -> None:
+        """Fetch the documents' customers not seen yet in this run: `ids` filter, 100 per call."""
+        missing: dict[str, list[str]] = {"company": [], "contact": []}
+        for data in details:
+            ref = (data.get("invoicee") or {}).get("customer") or {}
+            kind, ident = ref.get("type"), ref.get("id")
+            known = (kind, ident) in self._known
+            if kind in missing and isinstance(ident, str) and not known and ident not in missing[kind]:
+                missing[kind].append(ident)
+        for kind, idents in missing.items():
+            endpoint = "companies.list" if kind == "company" else "contacts.list"
+            convert = translate.company if kind == "company" else translate.contact
+            for batch in chunks(idents, PAGE_SIZE):
+                body = {"filter": {"ids": batch}, "page": {"size": PAGE_SIZE, "number": 1}}
+                for item in self.client.data(endpoint, body) or []:
+                    self._known[(kind, str(item["id"]))] = convert(item)
+
+    def _customer(self, data: Mapping[str, Any]) -> Customer:
+        """The live company or contact; the document's own invoicee snapshot when it is gone."""
+        invoicee = data.get("invoicee") or {}
+        ref = invoicee.get("customer") or {}
+        known = self._known.get((str(ref.get("type")), str(ref.get("id"))))
+        return known if known is not None else translate.invoicee_customer(invoicee)
+
+    # -- payments ---------------------------------------------------------------------------------
+
+    def mark_paid(self, document_id: str, paid_on: date) -> Decimal | None:
+        """Register the amount still due (`total.due`) in the invoice's currency, paid at 00:00 UTC.
+
+        Returns None, registering nothing, when the invoice is already paid or nothing is due, so a
+        rerun never registers a second payment.
+        """
+        data = self.client.data("invoices.info", {"id": document_id}) or {}
+        total = data.get("total") or {}
+        due = translate.money(total.get("due"))
+        if data.get("paid") or data.get("status") == "matched" or due is None or due <= 0:
+            return None
+        currency = translate.text(data.get("currency")) or translate.currency_of(total.get("due")) or "EUR"
+        self.client.call(
+            "invoices.registerPayment",
+            {
+                "id": document_id,
+                "payment": {"amount": json_amount(due), "currency": currency},
+                "paid_at": f"{paid_on.isoformat()}T00:00:00+00:00",
+            },
+            safe=False,
+        )
+        return due
+
+    # -- imported customers -----------------------------------------------------------------------
+
+    def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
+        return self.customers.find(customer, match)
+
+    def save_customer(self, customer: Customer, existing_id: str | None) -> str:
+        return self.customers.save(customer, existing_id)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def utc_second(moment: datetime) -> str:
+    """`updated_since` as Teamleader wants it: UTC, to the second (`2021-03-29T16:44:33+00:00`)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def json_amount(amount: Decimal) -> int | float:
+    """A cent amount as a JSON number; a two-decimal float's repr is exactly its decimal text."""
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
