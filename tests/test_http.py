@@ -48,7 +48,9 @@ class Client(ApiClient):
         if "X-Day-Remaining" not in response.headers:
             return []
         return [
-            Budget("day", 100, int(response.headers["X-Day-Remaining"]), self.clock.now() + timedelta(hours=5))
+            Budget(
+                "day", 100, int(response.headers["X-Day-Remaining"]), self.clock.now() + timedelta(hours=5)
+            )
         ]
 
     def retry_at(self, response: httpx.Response) -> datetime | None:
