@@ -24,8 +24,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from connector.errors import RecordFailed
-
 LedgerStatus = Literal["intent", "booked", "linked", "failed", "skipped"]
 STATUSES: tuple[LedgerStatus, ...] = ("intent", "booked", "linked", "failed", "skipped")
 DONE: tuple[LedgerStatus, ...] = ("booked", "linked")
@@ -264,23 +262,18 @@ class LedgerTables:
 
     def customer_link_by_target(self, target_id: str) -> CustomerLink | None:
         """The source customer a target account is linked to (the customer import asks this way)."""
-        rows = self._rows("SELECT * FROM customers WHERE target_id = ?", (target_id,))
+        rows = self._rows(
+            "SELECT * FROM customers WHERE target_id = ? ORDER BY updated_at, source_id LIMIT 1", (target_id,)
+        )
         return CustomerLink.from_row(rows[0]) if rows else None
 
     def customer_link_set(self, source_id: str, target_id: str, content_hash: str | None) -> None:
         """Link (or re-link) a source customer to a target account and remember its content hash.
 
-        Raises RecordFailed when the target account is already linked to another source customer:
-        two source customers matched one account (duplicates in the source, usually).
+        Several source customers may share one account: duplicates in the source with the same VAT
+        number are one legal entity, and their documents belong on the same account.
         """
         with self.transaction() as db:
-            other = self.customer_link_by_target(target_id)
-            if other is not None and other.source_id != source_id:
-                raise RecordFailed(
-                    f"target account {target_id} is already linked to source customer {other.source_id}",
-                    record_id=f"customer:{source_id}",
-                    hint=f"merge the duplicate customers {other.source_id} and {source_id} in the source",
-                )
             db.execute(
                 "INSERT INTO customers (source_id, target_id, content_hash, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id, "

@@ -117,10 +117,11 @@ def _v1_initial(db: sqlite3.Connection) -> None:
         "CREATE INDEX ledger_status ON ledger (status)",
         """CREATE TABLE customers (
             source_id    TEXT PRIMARY KEY,
-            target_id    TEXT NOT NULL UNIQUE,
+            target_id    TEXT NOT NULL,
             content_hash TEXT,
             updated_at   TEXT NOT NULL
         )""",
+        "CREATE INDEX customers_target ON customers (target_id)",
         """CREATE TABLE cursors (
             name       TEXT PRIMARY KEY,
             value      TEXT NOT NULL,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import connector.state as state_module
-from connector.errors import ConfigurationError, RecordFailed
+from connector.errors import ConfigurationError
 from connector.report import RunReport
 from connector.state import SCHEMA_VERSION, StateStore, state_dir_for
 from connector.tokens import Tokens
@@ -285,16 +285,18 @@ def test_paying_an_unknown_record_or_with_a_float_is_refused(store: StateStore) 
         store.mark_paid("invoice:5", 1.1, T0)  # type: ignore[arg-type]  # the point of the test
 
 
-def test_customer_links_are_found_both_ways_and_one_account_links_one_customer(store: StateStore) -> None:
+def test_customer_links_are_found_both_ways_and_duplicates_share_one_account(store: StateStore) -> None:
     store.customer_link_set("company:a", "account-1", "ha")
     link = store.customer_link_by_target("account-1")
     assert link is not None and (link.source_id, link.content_hash) == ("company:a", "ha")
     store.customer_link_set("company:a", "account-1", "ha2")
     updated = store.customer_link_get("company:a")
     assert updated is not None and updated.content_hash == "ha2"
-    with pytest.raises(RecordFailed, match="already linked to source customer company:a"):
-        store.customer_link_set("company:b", "account-1", "hb")
-    assert store.customer_link_get("company:b") is None
+    store.customer_link_set("company:b", "account-1", "hb")
+    duplicate = store.customer_link_get("company:b")
+    assert duplicate is not None and duplicate.target_id == "account-1"
+    first = store.customer_link_by_target("account-1")
+    assert first is not None and first.source_id == "company:a", "the first linked customer answers for it"
 
 
 # --- runs ----------------------------------------------------------------------------------------

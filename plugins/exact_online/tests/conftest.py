@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import api_client, make_sandbox
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
+
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.booking import due_date
 from connector_exact.sandbox.testing import error_text, gl, results, sales_entry

@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.demo import DIVISION
 from connector_exact.sandbox.testing import make_sandbox, token_request

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.demo import DIVISION
 from connector_exact.sandbox.query import SELECT_REQUIRED

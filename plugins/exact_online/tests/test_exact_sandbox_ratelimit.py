@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import START, access_token, api_client, make_sandbox, token_request
 

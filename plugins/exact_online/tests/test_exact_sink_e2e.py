@@ -7,16 +7,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from connector_exact.sandbox import ExactSandbox
-from connector_exact.sandbox.demo import DIVISION
-from connector_exact.sandbox.testing import api_client, make_sandbox
-from connector_exact.sink import ExactOnlineSink
 
 from connector.errors import ApiError, ConfigurationError, RetriableError
 from connector.records import Address, Customer, EntryLine, JournalEntry
 from connector.sandbox import Fault
 from connector.services import ServiceContext
 from connector.tokens import MemoryTokenStore
+from connector_exact.sandbox import ExactSandbox
+from connector_exact.sandbox.demo import DIVISION
+from connector_exact.sandbox.testing import api_client, make_sandbox
+from connector_exact.sink import ExactOnlineSink
 
 DEMO_CUSTOMER_VAT = "BE 0477.472.701"  # account 1001, stored as BE0477472701
 

@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
+from connector.errors import ApiError, AuthorizationNeeded, BudgetExhausted, ConfigurationError
 from connector_exact.sink import ExactOnlineSink
 from connector_exact.testing import (
     BASE,
@@ -21,8 +23,6 @@ from connector_exact.testing import (
     page,
 )
 from connector_exact.translate import parse_date, parse_day
-
-from connector.errors import ApiError, AuthorizationNeeded, BudgetExhausted, ConfigurationError
 
 VAT = "vat/VATCodes"
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from connector_exact.sink import ExactOnlineSink
-from connector_exact.testing import FakeClock, FakeExact, build_sink, created, odata_error, page
 
 from connector.errors import ApiError, RetriableError
 from connector.records import Address, Customer, EntryLine, JournalEntry, PaymentStatus
+from connector_exact.sink import ExactOnlineSink
+from connector_exact.testing import FakeClock, FakeExact, build_sink, created, odata_error, page
 
 GL_7000 = "0d9b6d1f-59c5-4a48-8bda-111111117000"
 GL_7080 = "0d9b6d1f-59c5-4a48-8bda-111111117080"

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from connector_teamleader.sandbox import DEMO_CLIENT_ID, TeamleaderSandbox, start_sandbox
 
 from connector.plugins import Plugins
+from connector_teamleader.sandbox import DEMO_CLIENT_ID, TeamleaderSandbox, start_sandbox
 
 
 def test_start_sandbox_is_fast_and_serves_demo_data() -> None:

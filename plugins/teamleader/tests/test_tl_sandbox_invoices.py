@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from connector_teamleader.sandbox import TeamleaderSandbox
 from connector_teamleader.sandbox.invoices import due_date
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
 from connector_teamleader.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TeamleaderSandbox, start_sandbox
 
 REDIRECT = "http://127.0.0.1:8765/callback"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+
 from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from connector_teamleader.source import TeamleaderSource
 
 from connector.records import Address, Customer
 from connector.services import ServiceContext
 from connector.tokens import MemoryTokenStore, Tokens
+from connector_teamleader.source import TeamleaderSource
 
 IMPORT_TAG = "Exact Online Import"
 

@@ -12,13 +12,13 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
-from connector_teamleader.source import TeamleaderSource
 
 from connector.errors import AuthorizationNeeded
 from connector.records import Document
 from connector.services import ServiceContext
 from connector.tokens import MemoryTokenStore
+from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
+from connector_teamleader.source import TeamleaderSource
 
 START = date(2026, 2, 1)
 

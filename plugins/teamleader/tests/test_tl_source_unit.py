@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from connector_teamleader.source import TeamleaderSource
 
 from connector.errors import ApiError, AuthorizationNeeded, ConfigurationError
 from connector.records import Document
 from connector.services import ServiceContext
 from connector.tokens import MemoryTokenStore, Tokens
+from connector_teamleader.source import TeamleaderSource
 
 API = "http://tl.test"
 AUTH = "http://auth.tl.test"
