@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import jsonschema
 import pytest
 from ruamel.yaml import YAML
@@ -106,3 +107,31 @@ def test_secrets_never_appear_in_output(secret: str, tmp_path: Path) -> None:
         env={"TEAMLEADER_API_URL": "http://127.0.0.1:9", "EXACT_BASE_URL": "http://127.0.0.1:9"},
     )
     assert secret not in result.stdout + result.stderr
+
+
+def test_sandbox_starts_both_simulators_quickly_and_stops_on_ctrl_c() -> None:
+    """`connector sandbox` prints both URLs within two seconds and stops cleanly on SIGINT."""
+    import signal
+    import time
+
+    executable = shutil.which("connector") or str(Path(sys.executable).parent / "connector")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [executable, "sandbox"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "Ctrl-C" in line:
+            break
+    elapsed = time.monotonic() - started
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=10)
+    output = "".join(lines)
+    assert "teamleader: http://127.0.0.1:" in output and "exact_online: http://127.0.0.1:" in output
+    assert "export TEAMLEADER_API_URL=" in output and "export EXACT_BASE_URL=" in output
+    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+    url = next(line.split(": ", 1)[1].strip() for line in lines if line.startswith("teamleader: "))
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=1)
