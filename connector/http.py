@@ -90,11 +90,14 @@ class RateGovernor:
                 budget.remaining -= 1
 
     def observe(self, budgets: list[Budget]) -> None:
+        """Take the service's word: the documented limits are only the guess before the first answer."""
         for budget in budgets:
             if budget.window == "minute":
                 self.minute = budget
+                self.per_minute = max(budget.limit, 1)
             elif budget.window == "day":
                 self.day = budget
+                self.per_day = budget.limit
 
     def wait_until(self, moment: datetime | None, fallback: float = 5.0) -> None:
         delay = (moment - self.clock()).total_seconds() + 0.05 if moment else fallback

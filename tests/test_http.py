@@ -142,3 +142,19 @@ def test_a_spent_daily_budget_stops_cleanly() -> None:
     with pytest.raises(BudgetExhausted) as caught:
         client.request("GET", "/things")
     assert caught.value.resumes_at == clock.now() + timedelta(hours=5)
+
+
+def test_the_minute_budget_is_calibrated_from_the_headers() -> None:
+    """An app allowed 100 a minute by its headers is not held to the documented 60."""
+    clock = FakeClock()
+    reset = clock.now() + timedelta(seconds=60)
+
+    class Calibrated(Client):
+        def budgets(self, response: httpx.Response) -> list[Budget]:
+            return [Budget("minute", 100, 100 - len(self.tokens), reset)]
+
+    client = Calibrated(httpx.MockTransport(lambda request: httpx.Response(200)), clock, per_minute=60)
+    for _ in range(80):
+        client.request("GET", "/things")
+    assert clock.slept == []
+    assert client.governor.per_minute == 100
