@@ -43,8 +43,8 @@ def run_demo(
             os.environ.update(boxes[name].environment)
         rules = rules_module.load(path, plugins=plugins)
         echo(
-            "Exact Online allows 60 calls a minute per division: a first run of about a hundred "
-            "documents takes two minutes, because connector waits for budget instead of being blocked."
+            "Bookkeeping services allow few calls a minute: a first run of about a hundred documents "
+            "can take a few minutes, because connector waits for budget instead of being blocked."
         )
         directory = state_dir or Path(tempfile.mkdtemp(prefix="connector-demo-"))
         for plugin in (rules.source.plugin, rules.sink.plugin):

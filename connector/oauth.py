@@ -1,7 +1,7 @@
 """OAuth 2.0 token keeping that both services share: single-use rotating refresh tokens.
 
 `TokenKeeper` hands out a valid access token. It reuses the stored one until shortly before it
-expires, never refreshes sooner than the service allows (`min_refresh_interval`: Exact refuses a
+expires, never refreshes sooner than the service allows (`min_refresh_interval`: some services refuse a
 refresh within 570 s of the last one), and saves a refreshed pair durably *before* the new access
 token is used, because the old refresh token is dead the moment the service answered.
 """

@@ -42,7 +42,7 @@ class Sandbox(Protocol):
         """Environment variables that point a rule file at this sandbox.
 
         `examples/demo.yaml` reads them: base URLs, client id and client secret, e.g.
-        ``{"TEAMLEADER_API_URL": ..., "TEAMLEADER_CLIENT_ID": ..., "TEAMLEADER_CLIENT_SECRET": ...}``.
+        ``{"<PLUGIN>_API_URL": ..., "<PLUGIN>_CLIENT_ID": ..., "<PLUGIN>_CLIENT_SECRET": ...}``.
         """
         ...
 

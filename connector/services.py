@@ -1,7 +1,7 @@
 """The base classes plugins fill in: a `Source` of documents and a `Sink` that books them.
 
-A source (Teamleader Focus, say) yields canonical documents and customers and receives payments and
-imported customers; a sink (Exact Online, say) books entries and customers and reports payments and
+A source (an invoicing system) yields canonical documents and customers and receives payments and
+imported customers; a sink (a bookkeeping system) books entries and customers and reports payments and
 its own customers. Each declares `name` (what a rule file writes under `source.plugin` or
 `sink.plugin`) and `options_schema` (the JSON Schema of that section), and is built with the
 section's validated options and a `ServiceContext`.

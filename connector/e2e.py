@@ -1,0 +1,108 @@
+"""End-to-end test support: both sandboxes, a rule file pointing at them, the real `connector` CLI.
+
+Used by `tests/e2e/` (and handy in a REPL). `World` starts every installed sandbox in this process
+(each plugin's own simulator, through `register_sandboxes`), writes a rule file into a directory,
+and runs the real `connector` executable in a subprocess with the sandboxes' environment, so the
+tests see exactly what a consultant sees: output and exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from connector.plugins import Plugins
+from connector.sandbox import Sandbox
+
+DEMO_RULES = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
+
+
+def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`changes` over `base`; a None value removes the key."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@dataclass
+class World:
+    """Both sandboxes and a client directory; `stop()` when done."""
+
+    directory: Path
+    sandboxes: dict[str, Sandbox] = field(default_factory=dict)
+    rules_path: Path | None = None
+    plugins: dict[str, str] = field(default_factory=dict)  # side -> plugin name, from the rule file
+
+    @classmethod
+    def start(cls, directory: Path, **options: Mapping[str, Any]) -> World:
+        """Start each sandbox; `options[name]` are passed to that sandbox's factory."""
+        world = cls(directory)
+        for name, factory in sorted(Plugins.load().sandboxes().items()):
+            world.sandboxes[name] = factory(seed=True, port=0, **dict(options.get(name, {})))  # type: ignore[call-arg]
+        return world
+
+    def stop(self) -> None:
+        for box in self.sandboxes.values():
+            box.stop()
+
+    @property
+    def environment(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for box in self.sandboxes.values():
+            env.update(box.environment)
+        return env
+
+    def write_rules(self, changes: Mapping[str, Any] | None = None, name: str = "acme.yaml") -> Path:
+        """The demo rule file with `changes` merged in, written to the client directory."""
+        yaml = YAML()
+        data = yaml.load(DEMO_RULES.read_text())
+        plain = deep_merge(_plain(data), changes or {})
+        path = self.directory / name
+        with path.open("w") as handle:
+            yaml.dump(plain, handle)
+        self.rules_path = path
+        self.plugins = {"source": plain["source"]["plugin"], "sink": plain["sink"]["plugin"]}
+        return path
+
+    def cli(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        executable = shutil.which("connector") or str(Path(sys.executable).parent / "connector")
+        return subprocess.run(
+            [executable, *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **self.environment, **(env or {})},
+            cwd=self.directory,
+            timeout=timeout,
+        )
+
+    def authorize(self) -> None:
+        """Both sides, with sandbox-issued refresh tokens, through `connector auth --refresh-token`."""
+        assert self.rules_path is not None, "write_rules() first"
+        for side, plugin in self.plugins.items():
+            token = self.sandboxes[plugin].refresh_token()
+            result = self.cli("auth", str(self.rules_path), side, "--refresh-token", token)
+            assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    return node
