@@ -49,14 +49,17 @@ def state_dir_option(function: F) -> F:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="connector")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (API waits, notifications).")
 @click.pass_context
-def cli(context: click.Context, debug: bool) -> None:
+def cli(context: click.Context, debug: bool, verbose: bool) -> None:
     """Link an invoicing system to a bookkeeping system, one rule file per client."""
     context.obj = {"debug": debug}
     logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not debug:
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
 
 @cli.command()

@@ -52,6 +52,9 @@ class Plugins:
     def load(cls, *, disabled: Iterable[str] | None = None, entry_points: bool = True) -> Plugins:
         manager = pluggy.PluginManager(hookspecs.PROJECT)
         manager.add_hookspecs(hookspecs)
+        from connector.notify import Notifier  # the core's own behaviour goes through the hooks too
+
+        manager.register(Notifier(), name="connector.notify")
         blocked = set(disabled) if disabled is not None else disabled_plugins()
         for name in blocked:
             manager.set_blocked(name)

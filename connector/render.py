@@ -27,6 +27,8 @@ def render_report(report: RunReport) -> str:
         lines.append(f"  {outcome.status} {outcome.record}: {outcome.reason}")
         if outcome.hint:
             lines.append(f"      what to do: {outcome.hint}")
+    for paid in report.paid:
+        lines.append(f"  set paid: {paid['number']} ({paid['amount']} on {paid['paid_on']})")
     for notice in report.notices:
         lines.append(f"  note: {notice}")
     if report.error:
