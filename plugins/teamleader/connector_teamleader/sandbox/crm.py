@@ -347,6 +347,29 @@ def contacts_update(store: Store, body: dict[str, Any]) -> Response:
     return Response.empty(204)
 
 
+def contacts_link_to_company(store: Store, body: dict[str, Any]) -> Response:
+    """`contacts.linkToCompany {id, company_id, position?, decision_maker?}` → 204. Linking again to
+    the same company replaces that link (the API portal documents no error for it)."""
+    contact = store.contacts.get(body.get("id"))  # type: ignore[arg-type]
+    if contact is None:
+        raise not_found("Contact", body.get("id"))
+    company = store.companies.get(body.get("company_id"))  # type: ignore[arg-type]
+    if company is None:
+        raise not_found("Company", body.get("company_id"))
+    links = [link for link in contact.get("companies") or [] if link.get("company_id") != company.id]
+    links.append(
+        {
+            "company_id": company.id,
+            "position": body.get("position"),
+            "decision_maker": bool(body.get("decision_maker")),
+        }
+    )
+    contact.fields["companies"] = links
+    contact.updated_at = store.now()
+    store.emit("contact.linkedToCompany", "contact", contact.id)
+    return Response.empty(204)
+
+
 def invoicee(store: Store, kind: str, ident: str) -> dict[str, Any]:
     """The customer's name, VAT number and invoicing e-mail as an invoice shows them."""
     party: Party | None = (store.companies if kind == "company" else store.contacts).get(ident)

@@ -43,6 +43,7 @@ CRM_ENDPOINTS: dict[str, Handler] = {
     "contacts.info": crm.contacts_info,
     "contacts.add": crm.contacts_add,
     "contacts.update": crm.contacts_update,
+    "contacts.linkToCompany": crm.contacts_link_to_company,
 }
 
 
