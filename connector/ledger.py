@@ -91,17 +91,28 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class CustomerLink:
-    """A source customer and the target account it is linked to; one to one."""
+    """A source customer and the target account it is linked to.
+
+    Each direction keeps its own fingerprint: `content_hash` is the source customer as last sent to
+    the target (documents flow), `import_hash` the target account as last imported into the source
+    (customer import). Comparing one side's record with the other side's hash would make every
+    import look like a change and send it back again.
+    """
 
     source_id: str
     target_id: str
     content_hash: str | None
     updated_at: datetime
+    import_hash: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> CustomerLink:
         return cls(
-            row["source_id"], row["target_id"], row["content_hash"], datetime.fromisoformat(row["updated_at"])
+            row["source_id"],
+            row["target_id"],
+            row["content_hash"],
+            datetime.fromisoformat(row["updated_at"]),
+            row["import_hash"],
         )
 
 
@@ -268,7 +279,7 @@ class LedgerTables:
         return CustomerLink.from_row(rows[0]) if rows else None
 
     def customer_link_set(self, source_id: str, target_id: str, content_hash: str | None) -> None:
-        """Link (or re-link) a source customer to a target account and remember its content hash.
+        """Link (or re-link) a source customer to a target account, with the source customer's hash.
 
         Several source customers may share one account: duplicates in the source with the same VAT
         number are one legal entity, and their documents belong on the same account.
@@ -279,6 +290,17 @@ class LedgerTables:
                 "ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id, "
                 "content_hash = excluded.content_hash, updated_at = excluded.updated_at",
                 (source_id, target_id, content_hash, self._now()),
+            )
+
+    def customer_link_imported(self, source_id: str, target_id: str, import_hash: str) -> None:
+        """Link a source customer to the target account it was imported from (or matched), with the
+        account's hash; the source-side hash is kept as it was."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO customers (source_id, target_id, import_hash, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id, "
+                "import_hash = excluded.import_hash, updated_at = excluded.updated_at",
+                (source_id, target_id, import_hash, self._now()),
             )
 
     def customer_links(self) -> list[CustomerLink]:

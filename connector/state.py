@@ -147,8 +147,13 @@ def _v1_initial(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _v2_import_hash(db: sqlite3.Connection) -> None:
+    """The customer import keeps its own fingerprint of the target account (see CustomerLink)."""
+    db.execute("ALTER TABLE customers ADD COLUMN import_hash TEXT")
+
+
 # Append only: migration N (1-based) brings a database from user_version N-1 to N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_import_hash]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -250,6 +250,10 @@ def test_an_imported_company_is_linked_both_ways_and_its_invoices_use_its_accoun
     [(source_id, _imported)] = FakeSource.customers_saved.items()
 
     FakeSource.documents_queue = [document(1, customer=dataclasses.replace(PIED_PIPER, id=source_id))]
-    run(rules_for(tmp_path), plugins)
+    report, _ = run(rules_for(tmp_path), plugins)
     [entry] = FakeSink.entries.values()
     assert entry.customer_target_id == "acc-exact-1"
+    assert "customers.updated" not in report.counts, "an import is not sent back as a change"
+
+    again, _ = run(rules_for(tmp_path), plugins, flows=("customers",))
+    assert again.counts == {}, "nor is the document flow's link seen as a change by the next import"

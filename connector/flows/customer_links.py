@@ -33,7 +33,10 @@ class CustomerLinker:
         fingerprint = content_hash(customer)
         link = self.state.customer_link_get(customer.id)
         if link is not None:
-            if self.rules.customers.update and link.content_hash != fingerprint:
+            if link.content_hash is None:  # imported from the target: this is its first document
+                if not self.dry_run:
+                    self.state.customer_link_set(customer.id, link.target_id, fingerprint)
+            elif self.rules.customers.update and link.content_hash != fingerprint:
                 if not self.dry_run:
                     self.sink.save_customer(customer, link.target_id)
                     self.state.customer_link_set(customer.id, link.target_id, fingerprint)

@@ -50,11 +50,15 @@ def import_one(run: Run, customer: Customer) -> None:
     fingerprint = content_hash(customer)
     link = state.customer_link_by_target(customer.id)
     if link is not None:
-        if link.content_hash == fingerprint:
+        if link.import_hash == fingerprint:
+            return
+        if link.import_hash is None:  # linked by the documents flow: nothing imported to compare with
+            if not run.dry_run:
+                state.customer_link_imported(link.source_id, customer.id, fingerprint)
             return
         if not run.dry_run:
             run.source.save_customer(customer, link.source_id)
-            state.customer_link_set(link.source_id, customer.id, fingerprint)
+            state.customer_link_imported(link.source_id, customer.id, fingerprint)
         report.add(f"{GROUP}.updated")
         run.plan.append(f"update  {customer.kind} {customer.name}")
         return
@@ -63,10 +67,10 @@ def import_one(run: Run, customer: Customer) -> None:
         report.add(f"{GROUP}.linked")
         run.plan.append(f"link    {customer.kind} {customer.name}: already in the source as {found}")
         if not run.dry_run:
-            state.customer_link_set(found, customer.id, fingerprint)
+            state.customer_link_imported(found, customer.id, fingerprint)
         return
     report.add(f"{GROUP}.created")
     run.plan.append(f"create  {customer.kind} {customer.name}")
     if not run.dry_run:
         source_id = run.source.save_customer(customer, None)
-        state.customer_link_set(source_id, customer.id, fingerprint)
+        state.customer_link_imported(source_id, customer.id, fingerprint)
