@@ -364,3 +364,27 @@ def test_the_database_survives_a_writer_killed_in_the_middle_of_writes(state_dir
         assert counts["booked"] >= 50 and counts["intent"] == 0  # whole transactions or nothing
         cursor = store.cursor_get("documents")
         assert cursor is not None and int(cursor) == counts["booked"] - 1
+
+
+def test_a_version_1_database_keeps_its_customer_links_through_migration_2(tmp_path: Path) -> None:
+    path = tmp_path / "acme.db"
+    db = sqlite3.connect(path)
+    state_module.MIGRATIONS[0](db)
+    db.execute(
+        "INSERT INTO customers (source_id, target_id, content_hash, updated_at) "
+        "VALUES ('company:a', 'account-1', 'h', '2026-01-01T00:00:00+00:00')"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with StateStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 2
+        link = store.customer_link_get("company:a")
+        assert link is not None and (link.target_id, link.content_hash, link.import_hash) == (
+            "account-1",
+            "h",
+            None,
+        )
+        store.customer_link_imported("company:a", "account-1", "imported")
+        again = store.customer_link_get("company:a")
+        assert again is not None and (again.content_hash, again.import_hash) == ("h", "imported")
