@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from connector import __version__
+from connector import __version__, secrets
 from connector.errors import (
     EXIT_CONFIGURATION,
     EXIT_OK,
@@ -60,6 +60,7 @@ def cli(context: click.Context, debug: bool, verbose: bool) -> None:
     )
     if not debug:
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    secrets.install_logging_filter()
 
 
 @cli.command()
@@ -224,17 +225,17 @@ def demo(rules_path: Path | None, state_dir: Path | None) -> None:
 def report_error(error: BaseException, debug: bool) -> int:
     """The one place that turns an error into terminal output and an exit code."""
     if debug:
-        traceback.print_exception(error, file=sys.stderr)
+        click.echo(secrets.mask("".join(traceback.format_exception(error))), err=True)
     if isinstance(error, RuleFileError):
         click.echo(str(error), err=True)
         click.echo(f"{error.file}: {error.hint}", err=True)
         return error.exit_code
     if isinstance(error, ConnectorError):
-        click.echo(f"error: {error.message}", err=True)
+        click.echo(f"error: {secrets.mask(error.message)}", err=True)
         if error.hint:
-            click.echo(f"  what to do: {error.hint}", err=True)
+            click.echo(f"  what to do: {secrets.mask(error.hint)}", err=True)
         return error.exit_code
-    click.echo(f"unexpected error: {error!r}", err=True)
+    click.echo(f"unexpected error: {secrets.mask(repr(error))}", err=True)
     click.echo("  what to do: run again with --debug and report the traceback", err=True)
     return EXIT_CONFIGURATION
 

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from connector import rules as rules_module
+from connector import secrets
 from connector.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
@@ -128,10 +129,10 @@ def run_once(
             report.incomplete = True
             report.notices.append(f"{error.message}; {error.hint}")
         except ConnectorError as error:
-            report.error = str(error)
+            report.error = secrets.mask(str(error))
             raise
         except Exception as error:
-            report.error = f"unexpected: {error!r}"
+            report.error = secrets.mask(f"unexpected: {error!r}")
             raise
         finally:
             report.finished_at = utcnow()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from connector import secrets
 from connector.errors import AuthorizationNeeded
 from connector.tokens import Tokens, TokenStore
 
@@ -60,6 +61,7 @@ class TokenKeeper:
             tokens = self.store.load()
             if tokens is None:
                 raise self.needed("no tokens stored: this client was never authorized")
+            secrets.register(tokens.access_token, tokens.refresh_token)
             now = self.clock()
             fresh_enough = tokens.expires_at - self.expiry_margin > now
             if fresh_enough and not force:
@@ -75,6 +77,7 @@ class TokenKeeper:
 
     def store_response(self, response: TokenResponse) -> Tokens:
         """Persist a token response (durably) and return the stored pair."""
+        secrets.register(response.access_token, response.refresh_token)
         now = self.clock()
         tokens = Tokens(
             access_token=response.access_token,

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from connector.secrets import mask
+
 
 @dataclass
 class Outcome:
@@ -36,11 +38,11 @@ class RunReport:
         self.counts[key] = self.counts.get(key, 0) + amount
 
     def skip(self, record: str, reason: str, hint: str | None = None, group: str = "documents") -> None:
-        self.outcomes.append(Outcome(record, "skipped", reason, hint))
+        self.outcomes.append(Outcome(record, "skipped", mask(reason), mask(hint) if hint else None))
         self.add(f"{group}.skipped")
 
     def fail(self, record: str, reason: str, hint: str | None = None, group: str = "documents") -> None:
-        self.outcomes.append(Outcome(record, "failed", reason, hint))
+        self.outcomes.append(Outcome(record, "failed", mask(reason), mask(hint) if hint else None))
         self.add(f"{group}.failed")
 
     @property

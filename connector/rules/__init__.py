@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from connector import secrets
 from connector.errors import Problem, RuleFileError
 from connector.rules import checks, envvars, schema, yamlfile
 from connector.rules.build import build
@@ -55,6 +56,18 @@ def load(
     if problems or rules is None:
         raise RuleFileError(str(path), problems)
     return rules
+
+
+def register_secrets(data: Any, path: tuple[str | int, ...] = ()) -> None:
+    """Every secret value of the expanded rules is masked from now on (connector.secrets)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            register_secrets(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            register_secrets(value, (*path, index))
+    elif isinstance(data, str) and schema.is_secret(path):
+        secrets.register(data)
 
 
 def format_problems(problems: Sequence[Problem]) -> str:
@@ -118,5 +131,6 @@ def _load(
         return None, sorted(set(problems), key=_order)
 
     rules = build(expansion.data, parsed, path, content)
+    register_secrets(expansion.data)
     problems = [replace(problem, file=problem.file or file) for problem in plugins.validate_rules(rules)]
     return (None if problems else rules), sorted(problems, key=_order)
