@@ -18,9 +18,9 @@ from connector import secrets
 from connector.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
-    BudgetExhausted,
     ConfigurationError,
     ConnectorError,
+    Paused,
 )
 from connector.lock import ClientLock
 from connector.plugins import Plugins
@@ -28,7 +28,7 @@ from connector.render import render_report
 from connector.report import RunReport
 from connector.rules.model import Rules
 from connector.services import ServiceContext, Sink, Source, utcnow
-from connector.state import StateStore, state_dir_for
+from connector.state import StateErrorLog, StateStore, state_dir_for
 
 log = logging.getLogger("connector.engine")
 
@@ -93,7 +93,7 @@ def build_services(
             f"plugin {missing!r} is not installed",
             hint=f"installed: {', '.join(sorted({*sources, *sinks}))}; install it or fix the rule file",
         )
-    extra = dict(context_overrides or {})
+    extra: dict[str, object] = {"errors": StateErrorLog(state), **(context_overrides or {})}
     source = source_class(
         rules.source.options,
         ServiceContext(rules.client, "source", tokens=state.token_store("source"), **extra),  # type: ignore[arg-type]
@@ -124,10 +124,11 @@ def run_once(
         plugins.run_started(rules, tuple(flows), dry_run)
         try:
             for name in flows:
-                flow_function(name)(run)
-        except BudgetExhausted as error:
-            report.incomplete = True
-            report.notices.append(f"{error.message}; {error.hint}")
+                try:
+                    flow_function(name)(run)
+                except Paused as error:  # this flow stops here; the next may still have budget
+                    report.incomplete = True
+                    report.notices.append(f"{name}: {error.message}; {error.hint}")
         except ConnectorError as error:
             report.error = secrets.mask(str(error))
             raise

@@ -12,7 +12,9 @@
     │   └── RecordFailed           the target refused it, or it cannot be made to balance
     ├── RetriableError             try again later: 429, 5xx, timeouts, connection errors
     │   ├── RateLimited            the service said 429; `retry_at` when to try again
-    │   └── BudgetExhausted        the day's call budget is spent; `resumes_at`
+    │   └── Paused                 the run stops cleanly here; the next run goes on
+    │       ├── BudgetExhausted    the day's call budget is spent; `resumes_at`
+    │       └── CircuitOpen        an endpoint failed too often this hour; `resumes_at`
     ├── FatalError                 the flow cannot go on (other 4xx, broken responses)
     │   └── ApiError               a service answered with an error body
     └── AuthorizationNeeded        tokens missing or refused: run `connector auth`   exit 3
@@ -144,17 +146,41 @@ class RateLimited(RetriableError):
         self.retry_at = retry_at
 
 
-class BudgetExhausted(RetriableError):
+class Paused(RetriableError):
+    """The run stops cleanly before its end; nothing is lost and the next run continues."""
+
+    def __init__(self, message: str, *, service: str, resumes_at: datetime | None, hint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.service = service
+        self.resumes_at = resumes_at
+
+
+class BudgetExhausted(Paused):
     """A service's call budget for the day is spent: the run stops cleanly and resumes later."""
 
     def __init__(self, service: str, resumes_at: datetime | None) -> None:
-        self.service = service
-        self.resumes_at = resumes_at
         when = resumes_at.isoformat() if resumes_at else "after the daily reset"
         super().__init__(
             f"the daily call budget of {service} is spent",
+            service=service,
+            resumes_at=resumes_at,
             hint=f"the next run continues where this one stopped; it resumes at {when}",
         )
+
+
+class CircuitOpen(Paused):
+    """An endpoint answered with errors so often this hour that calling it again risks a block."""
+
+    def __init__(self, service: str, endpoint: str, errors: int, resumes_at: datetime | None) -> None:
+        when = resumes_at.isoformat(timespec="minutes") if resumes_at else "in an hour"
+        super().__init__(
+            f"{service}: stopped calling {endpoint} after {errors} errors in the last hour",
+            service=service,
+            resumes_at=resumes_at,
+            hint=f"the service blocks apps that keep failing; fix the errors above, calls resume at {when}",
+        )
+        self.endpoint = endpoint
+        self.errors = errors
 
 
 class FatalError(ConnectorError):

@@ -24,12 +24,13 @@ from typing import Any
 
 import httpx
 
-from connector.errors import ApiError, BudgetExhausted, RetriableError
+from connector.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
 from connector.services import ServiceContext
 
 log = logging.getLogger("connector.http")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ERROR_WINDOW = timedelta(hours=1)
 
 
 @dataclass
@@ -107,11 +108,19 @@ class RateGovernor:
 
 
 class ApiClient:
-    """The HTTP layer a plugin's client builds on; subclasses say how to authenticate and parse."""
+    """The HTTP layer a plugin's client builds on; subclasses say how to authenticate and parse.
+
+    A circuit breaker per endpoint: once `max_errors_per_hour` error answers (any 4xx but 429, and
+    5xx) came from one endpoint within the last hour, that endpoint is not called again until the
+    oldest of them is an hour old (`CircuitOpen`: the run stops cleanly). Services that block an app
+    after a number of errors per endpoint per hour (10, for one of them) are never reached that way.
+    The errors are kept in the client's state (`ServiceContext.errors`), so separate runs add up.
+    """
 
     service = "service"
     max_retries = 4
     backoff_base = 0.5
+    max_errors_per_hour = 6
 
     def __init__(self, base_url: str, context: ServiceContext, governor: RateGovernor) -> None:
         self.base_url = base_url.rstrip("/")
@@ -161,6 +170,7 @@ class ApiClient:
         refreshed = force_refresh = False
         while True:
             attempt += 1
+            self.check_circuit(endpoint)
             self.governor.wait_for_budget()
             headers = dict(extra_headers)
             if authenticated:
@@ -180,6 +190,8 @@ class ApiClient:
                 ) from error
             self.governor.observe(self.budgets(response))
             status = response.status_code
+            if status >= 400 and status != 429:
+                self.context.errors.record(self.service, endpoint, self.context.clock())
             if status == 429:
                 if attempt <= self.max_retries + 2:
                     self.retries += 1
@@ -198,6 +210,12 @@ class ApiClient:
             if status >= 400:
                 raise self.error(response, endpoint)
             return response
+
+    def check_circuit(self, endpoint: str) -> None:
+        now = self.context.clock()
+        count, oldest = self.context.errors.count_since(self.service, endpoint, now - ERROR_WINDOW)
+        if count >= self.max_errors_per_hour:
+            raise CircuitOpen(self.service, endpoint, count, (oldest or now) + ERROR_WINDOW)
 
     def server_error(self, response: httpx.Response, endpoint: str, repeatable: bool) -> Exception:
         """A 5xx that was not (or no longer) retried."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import httpx
 
@@ -27,6 +27,28 @@ from connector.tokens import MemoryTokenStore, TokenStore
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class ErrorLog(Protocol):
+    """Where error answers are remembered per endpoint, across runs (the circuit breaker's memory)."""
+
+    def record(self, service: str, endpoint: str, at: datetime) -> None: ...
+
+    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many errors since `since`, and when the oldest of them was."""
+        ...
+
+
+class MemoryErrorLog:
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str, datetime]] = []
+
+    def record(self, service: str, endpoint: str, at: datetime) -> None:
+        self.errors.append((service, endpoint, at))
+
+    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
+        moments = [at for s, e, at in self.errors if s == service and e == endpoint and at >= since]
+        return len(moments), min(moments, default=None)
 
 
 @dataclass
@@ -41,6 +63,7 @@ class ServiceContext:
     sleep: Callable[[float], None] = time.sleep  # tests with a simulated clock pass their own
     timeout: float = 30.0
     calls: dict[str, int] = field(default_factory=dict)  # calls used, per endpoint, for the report
+    errors: ErrorLog = field(default_factory=MemoryErrorLog)
 
 
 class Service:

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +152,16 @@ def _v2_import_hash(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE customers ADD COLUMN import_hash TEXT")
 
 
+def _v3_endpoint_errors(db: sqlite3.Connection) -> None:
+    """Error answers per service endpoint: the circuit breaker counts them across runs."""
+    db.execute(
+        "CREATE TABLE endpoint_errors (service TEXT NOT NULL, endpoint TEXT NOT NULL, at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX endpoint_errors_at ON endpoint_errors (service, endpoint, at)")
+
+
 # Append only: migration N (1-based) brings a database from user_version N-1 to N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_import_hash]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_import_hash, _v3_endpoint_errors]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -415,6 +423,32 @@ class StateStore(LedgerTables):
     def last_run(self) -> RunRow | None:
         runs = self.runs(1)
         return runs[0] if runs else None
+
+
+class StateErrorLog:
+    """`connector.services.ErrorLog` in the client's state database; errors older than a day go."""
+
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+
+    def record(self, service: str, endpoint: str, at: datetime) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO endpoint_errors (service, endpoint, at) VALUES (?, ?, ?)",
+                (service, endpoint, at.astimezone(UTC).isoformat()),
+            )
+            db.execute(
+                "DELETE FROM endpoint_errors WHERE at < ?",
+                ((at - timedelta(days=1)).astimezone(UTC).isoformat(),),
+            )
+
+    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
+        row = self.store._rows(
+            "SELECT count(*) AS n, min(at) AS oldest FROM endpoint_errors "
+            "WHERE service = ? AND endpoint = ? AND at >= ?",
+            (service, endpoint, since.astimezone(UTC).isoformat()),
+        )[0]
+        return int(row["n"]), datetime.fromisoformat(row["oldest"]) if row["oldest"] else None
 
 
 class SqliteTokenStore:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from connector.errors import RetriableError
+from connector.errors import BudgetExhausted, RetriableError
 from connector.records import Customer, Document, DocumentKind, JournalEntry, PaymentStatus
 from connector.services import ReferenceData, Sink, Source
 
@@ -79,6 +79,8 @@ class FakeSink(Sink):
     payment_feed: ClassVar[list[PaymentStatus]] = []
     customer_feed: ClassVar[list[Customer]] = []
     drop_responses: ClassVar[int] = 0
+    writes_left: ClassVar[int | None] = None  # the day's budget for writes; None is unlimited
+    log: ClassVar[list[str]] = []  # every call, in order, across instances
     ids: ClassVar[Iterator[int]] = itertools.count(1)
 
     @classmethod
@@ -89,10 +91,13 @@ class FakeSink(Sink):
         cls.payment_feed = []
         cls.customer_feed = []
         cls.drop_responses = 0
+        cls.writes_left = None
+        cls.log = []
         cls.ids = itertools.count(1)
 
     def _call(self, name: str) -> None:
         self.context.calls[name] = self.context.calls.get(name, 0) + 1
+        self.log.append(name)
 
     def reference_data(self) -> ReferenceData:
         self._call("reference")
@@ -119,6 +124,10 @@ class FakeSink(Sink):
         return {key: index[key] for key in wanted if key in index}
 
     def book(self, entry: JournalEntry) -> str:
+        if self.writes_left is not None:
+            if self.writes_left <= 0:
+                raise BudgetExhausted(self.name, None)
+            type(self).writes_left = self.writes_left - 1
         self._call("book")
         entry_id = f"entry-{next(self.ids)}"
         self.entries[entry_id] = entry

@@ -257,3 +257,19 @@ def test_an_imported_company_is_linked_both_ways_and_its_invoices_use_its_accoun
 
     again, _ = run(rules_for(tmp_path), plugins, flows=("customers",))
     assert again.counts == {}, "nor is the document flow's link seen as a change by the next import"
+
+
+def test_a_spent_budget_stops_documents_cleanly_payments_still_run_and_the_next_run_goes_on(
+    tmp_path: Path, plugins: Plugins
+) -> None:
+    FakeSource.documents_queue = [document(1), document(2), document(3)]
+    FakeSink.writes_left = 2
+    report, _ = run(rules_for(tmp_path), plugins, flows=("documents", "payments"))
+    assert report.counts["documents.booked"] == 2
+    assert report.status == "partial" and report.incomplete
+    assert any(notice.startswith("documents: the daily call budget") for notice in report.notices)
+    assert FakeSink.log[-1] == "payment_changes", "the payments flow still ran after documents paused"
+    FakeSink.writes_left = None
+    report, _ = run(rules_for(tmp_path), plugins)
+    assert booked_refs() == ["2026 / 1", "2026 / 2", "2026 / 3"]
+    assert report.status == "success"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from connector.errors import ApiError, BudgetExhausted, RetriableError
+from connector.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
 from connector.http import ApiClient, Budget, RateGovernor
 from connector.services import ServiceContext
 
@@ -158,3 +158,28 @@ def test_the_minute_budget_is_calibrated_from_the_headers() -> None:
         client.request("GET", "/things")
     assert clock.slept == []
     assert client.governor.per_minute == 100
+
+
+def test_an_endpoint_that_keeps_failing_is_left_alone_for_the_hour() -> None:
+    """Exact blocks an app after 10 errors per endpoint per hour: connector stops well before."""
+    clock = FakeClock()
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(400 if request.url.path == "/entries" else 200, text="Ongeldig: Dagboek")
+
+    client = Client(httpx.MockTransport(handler), clock)
+    for _ in range(Client.max_errors_per_hour):
+        with pytest.raises(ApiError):
+            client.request("POST", "/entries", json={})
+    with pytest.raises(CircuitOpen) as caught:
+        client.request("POST", "/entries", json={})
+    assert caught.value.resumes_at == clock.now() + timedelta(hours=1)
+    assert len(seen) == Client.max_errors_per_hour, "the open circuit sent nothing"
+    assert client.request("GET", "/things").status_code == 200, "other endpoints go on"
+
+    clock.sleep(3601)
+    with pytest.raises(ApiError):
+        client.request("POST", "/entries", json={})
+    assert len(seen) == Client.max_errors_per_hour + 2

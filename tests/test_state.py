@@ -388,3 +388,19 @@ def test_a_version_1_database_keeps_its_customer_links_through_migration_2(tmp_p
         store.customer_link_imported("company:a", "account-1", "imported")
         again = store.customer_link_get("company:a")
         assert again is not None and (again.content_hash, again.import_hash) == ("h", "imported")
+
+
+def test_endpoint_errors_add_up_across_runs(tmp_path: Path) -> None:
+    from connector.state import StateErrorLog
+
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    with StateStore(tmp_path / "acme.db") as store:
+        log = StateErrorLog(store)
+        log.record("exact", "salesentry/SalesEntries", now - timedelta(minutes=90))
+        log.record("exact", "salesentry/SalesEntries", now - timedelta(minutes=30))
+        log.record("exact", "crm/Accounts", now - timedelta(minutes=10))
+    with StateStore(tmp_path / "acme.db") as store:
+        count, oldest = StateErrorLog(store).count_since(
+            "exact", "salesentry/SalesEntries", now - timedelta(hours=1)
+        )
+    assert (count, oldest) == (1, now - timedelta(minutes=30))

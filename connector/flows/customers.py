@@ -13,7 +13,7 @@ import dataclasses
 import logging
 
 from connector.engine import Run
-from connector.errors import ApiError, BudgetExhausted, RecordError, RetriableError
+from connector.errors import ApiError, Paused, RecordError, RetriableError
 from connector.fingerprint import content_hash
 from connector.records import Customer
 
@@ -31,7 +31,7 @@ def import_customers(run: Run) -> None:
     for customer in companies + people:  # companies first: people are linked to them
         try:
             import_one(run, customer)
-        except BudgetExhausted:
+        except Paused:
             raise
         except (RecordError, ApiError, RetriableError) as error:
             report.fail(

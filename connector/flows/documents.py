@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from connector.engine import Run
 from connector.errors import (
     ApiError,
-    BudgetExhausted,
+    Paused,
     RecordError,
     RecordFailed,
     RecordSkipped,
@@ -155,7 +155,7 @@ def sync_documents(run: Run) -> None:
             record_problem(
                 run, document, RecordFailed(error.message, record_id=document.key, hint=error.hint)
             )
-        except BudgetExhausted:
+        except Paused:
             raise
         except RetriableError as error:
             hint = "the next run looks the entry up in the target before booking it, so it is never doubled"

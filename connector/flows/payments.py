@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from connector.engine import Run
-from connector.errors import ApiError, BudgetExhausted, RetriableError
+from connector.errors import ApiError, Paused, RetriableError
 
 log = logging.getLogger("connector.payments")
 
@@ -47,7 +47,7 @@ def sync_payments(run: Run) -> None:
         paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
         try:
             amount = run.source.mark_paid(document_id, paid_on)
-        except BudgetExhausted:
+        except Paused:
             raise
         except (ApiError, RetriableError) as error:
             report.fail(
