@@ -46,6 +46,7 @@ class World:
     sandboxes: dict[str, Sandbox] = field(default_factory=dict)
     rules_path: Path | None = None
     plugins: dict[str, str] = field(default_factory=dict)  # side -> plugin name, from the rule file
+    rule_defaults: dict[str, Any] = field(default_factory=dict)  # merged into every `write_rules`
 
     @classmethod
     def start(cls, directory: Path, **options: Mapping[str, Any]) -> World:
@@ -67,10 +68,11 @@ class World:
         return env
 
     def write_rules(self, changes: Mapping[str, Any] | None = None, name: str = "acme.yaml") -> Path:
-        """The demo rule file with `changes` merged in, written to the client directory."""
+        """The demo rule file with `rule_defaults`, then `changes`, merged in, written to the client
+        directory (a None value removes a key)."""
         yaml = YAML()
         data = yaml.load(DEMO_RULES.read_text())
-        plain = deep_merge(_plain(data), changes or {})
+        plain = deep_merge(deep_merge(_plain(data), self.rule_defaults), changes or {})
         path = self.directory / name
         with path.open("w") as handle:
             yaml.dump(plain, handle)
@@ -81,15 +83,33 @@ class World:
     def cli(
         self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
-        executable = shutil.which("connector") or str(Path(sys.executable).parent / "connector")
         return subprocess.run(
-            [executable, *args],
+            [_executable(), *args],
             capture_output=True,
             text=True,
-            env={**os.environ, **self.environment, **(env or {})},
+            env=self._env(env),
             cwd=self.directory,
             timeout=timeout,
         )
+
+    def popen(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+        """The CLI started, not awaited: for commands that print something and then wait (auth)."""
+        return subprocess.Popen(
+            [_executable(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self._env(env),
+            cwd=self.directory,
+        )
+
+    def _env(self, env: Mapping[str, str] | None) -> dict[str, str]:
+        return {**os.environ, **self.environment, **(env or {})}
+
+    def run(self, *options: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """`connector run RULES [options]` on the rule file last written."""
+        assert self.rules_path is not None, "write_rules() first"
+        return self.cli("run", str(self.rules_path), *options, env=env)
 
     def authorize(self) -> None:
         """Both sides, with sandbox-issued refresh tokens, through `connector auth --refresh-token`."""
@@ -98,6 +118,10 @@ class World:
             token = self.sandboxes[plugin].refresh_token()
             result = self.cli("auth", str(self.rules_path), side, "--refresh-token", token)
             assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _executable() -> str:
+    return shutil.which("connector") or str(Path(sys.executable).parent / "connector")
 
 
 def _plain(node: Any) -> Any:

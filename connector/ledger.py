@@ -303,6 +303,29 @@ class LedgerTables:
                 (source_id, target_id, import_hash, self._now()),
             )
 
+    def customer_intent_set(self, direction: str, customer_id: str) -> None:
+        """Say a customer is about to be created in the `direction` ("target" or "source")."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO customer_intents (direction, customer_id, created_at) "
+                "VALUES (?, ?, ?)",
+                (direction, customer_id, self._now()),
+            )
+
+    def customer_intent_pending(self, direction: str, customer_id: str) -> bool:
+        """Whether an earlier run may have created this customer without recording the link."""
+        rows = self._rows(
+            "SELECT 1 FROM customer_intents WHERE direction = ? AND customer_id = ?", (direction, customer_id)
+        )
+        return bool(rows)
+
+    def customer_intent_clear(self, direction: str, customer_id: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM customer_intents WHERE direction = ? AND customer_id = ?",
+                (direction, customer_id),
+            )
+
     def customer_links(self) -> list[CustomerLink]:
         return [
             CustomerLink.from_row(row) for row in self._rows("SELECT * FROM customers ORDER BY source_id")

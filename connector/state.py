@@ -160,8 +160,22 @@ def _v3_endpoint_errors(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX endpoint_errors_at ON endpoint_errors (service, endpoint, at)")
 
 
+def _v4_customer_intents(db: sqlite3.Connection) -> None:
+    """Customers about to be created on the other side: a crash between the write and the link is
+    then repaired by a wider search instead of a second customer."""
+    db.execute(
+        "CREATE TABLE customer_intents (direction TEXT NOT NULL, customer_id TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, PRIMARY KEY (direction, customer_id))"
+    )
+
+
 # Append only: migration N (1-based) brings a database from user_version N-1 to N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial, _v2_import_hash, _v3_endpoint_errors]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_initial,
+    _v2_import_hash,
+    _v3_endpoint_errors,
+    _v4_customer_intents,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

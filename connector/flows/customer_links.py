@@ -7,12 +7,15 @@ account it came from.
 
 from __future__ import annotations
 
+from connector import killpoints
 from connector.fingerprint import content_hash
 from connector.records import Customer
 from connector.report import RunReport
 from connector.rules.model import Rules
 from connector.services import Sink
 from connector.state import StateStore
+
+ALL_KEYS = ("vat_number", "email", "name")
 
 
 class CustomerLinker:
@@ -43,7 +46,10 @@ class CustomerLinker:
                 self.report.add("customers.updated")
             target = link.target_id
         else:
-            found = self.sink.find_customer(customer, self.rules.customers.match)
+            match = self.rules.customers.match
+            if self.state.customer_intent_pending("target", customer.id):
+                match = ALL_KEYS  # a run died after creating it, maybe: look harder before creating
+            found = self.sink.find_customer(customer, match)
             if found is not None:
                 self.report.add("customers.linked")
                 target = found
@@ -51,9 +57,13 @@ class CustomerLinker:
                 self.report.add("customers.created")
                 target = f"(new account for {customer.name})"
             else:
+                self.state.customer_intent_set("target", customer.id)
                 target = self.sink.save_customer(customer, None)
+                killpoints.reached("customers.after_write")
                 self.report.add("customers.created")
             if not self.dry_run:
-                self.state.customer_link_set(customer.id, target, fingerprint)
+                with self.state.transaction():
+                    self.state.customer_link_set(customer.id, target, fingerprint)
+                    self.state.customer_intent_clear("target", customer.id)
         self.done[customer.id] = target
         return target

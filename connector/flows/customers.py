@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from connector import killpoints
 from connector.engine import Run
 from connector.errors import ApiError, Paused, RecordError, RetriableError
 from connector.fingerprint import content_hash
+from connector.flows.customer_links import ALL_KEYS
 from connector.records import Customer
 
 log = logging.getLogger("connector.customers")
@@ -62,7 +64,10 @@ def import_one(run: Run, customer: Customer) -> None:
         report.add(f"{GROUP}.updated")
         run.plan.append(f"update  {customer.kind} {customer.name}")
         return
-    found = run.source.find_customer(customer, run.rules.customers.match)
+    match = run.rules.customers.match
+    if state.customer_intent_pending("source", customer.id):
+        match = ALL_KEYS  # a run died after creating it, maybe: look harder before creating
+    found = run.source.find_customer(customer, match)
     if found is not None:
         report.add(f"{GROUP}.linked")
         run.plan.append(f"link    {customer.kind} {customer.name}: already in the source as {found}")
@@ -72,5 +77,9 @@ def import_one(run: Run, customer: Customer) -> None:
     report.add(f"{GROUP}.created")
     run.plan.append(f"create  {customer.kind} {customer.name}")
     if not run.dry_run:
+        state.customer_intent_set("source", customer.id)
         source_id = run.source.save_customer(customer, None)
-        state.customer_link_imported(source_id, customer.id, fingerprint)
+        killpoints.reached("import.after_write")
+        with state.transaction():
+            state.customer_link_imported(source_id, customer.id, fingerprint)
+            state.customer_intent_clear("source", customer.id)

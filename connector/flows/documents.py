@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from connector import killpoints
 from connector.engine import Run
 from connector.errors import (
     ApiError,
@@ -145,9 +146,13 @@ def sync_documents(run: Run) -> None:
                     f"condition {entry.payment_condition}"
                 )
                 continue
+            killpoints.reached("documents.before_intent")
             state.ledger_record_intent(document.key, document.kind, document.number, fingerprint)
+            killpoints.reached("documents.after_intent")
             target = run.sink.book(entry)
+            killpoints.reached("documents.after_write")
             state.ledger_record_result(document.key, target, "booked", number=document.number)
+            killpoints.reached("documents.after_result")
             report.add("documents.booked")
         except RecordError as error:
             record_problem(run, document, error)
@@ -162,7 +167,10 @@ def sync_documents(run: Run) -> None:
             record_problem(run, document, RecordFailed(error.message, record_id=document.key, hint=hint))
 
     if newest is not None and not run.dry_run and run.since is None:
-        state.cursor_set(CURSOR, newest.isoformat())
+        with state.transaction():
+            state.cursor_set(CURSOR, newest.isoformat())
+            killpoints.reached("documents.cursor_uncommitted")
+        killpoints.reached("documents.after_cursor")
 
 
 def record_problem(run: Run, document: Document, error: RecordError) -> None:

@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
+from connector import killpoints
 from connector.engine import Run
 from connector.errors import ApiError, Paused, RetriableError
 
@@ -46,7 +47,9 @@ def sync_payments(run: Run) -> None:
         document_id = entry.source_key.split(":", 1)[1]
         paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
         try:
+            killpoints.reached("payments.before_write")
             amount = run.source.mark_paid(document_id, paid_on)
+            killpoints.reached("payments.after_write")
         except Paused:
             raise
         except (ApiError, RetriableError) as error:
@@ -63,6 +66,7 @@ def sync_payments(run: Run) -> None:
             state.mark_paid(entry.source_key, Decimal(0), paid_at)  # paid in the source already
             continue
         state.mark_paid(entry.source_key, amount, paid_at)
+        killpoints.reached("payments.after_ledger")
         report.add("payments.registered")
         if run.rules.notify.paid:
             report.paid.append(
@@ -75,4 +79,6 @@ def sync_payments(run: Run) -> None:
             )
         log.info("%s set paid: %s on %s", label, amount, paid_on)
     if cursor is not None and not run.dry_run:
-        state.cursor_set(CURSOR, cursor)
+        with state.transaction():
+            state.cursor_set(CURSOR, cursor)
+            killpoints.reached("payments.cursor_uncommitted")
