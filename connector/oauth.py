@@ -8,7 +8,9 @@ token is used, because the old refresh token is dead the moment the service answ
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +18,8 @@ from datetime import datetime, timedelta
 from connector import secrets
 from connector.errors import AuthorizationNeeded
 from connector.tokens import Tokens, TokenStore
+
+log = logging.getLogger("connector.oauth")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class TokenKeeper:
         rules: str = "RULES",
         expiry_margin: timedelta = timedelta(seconds=20),
         min_refresh_interval: timedelta = timedelta(0),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self._refresh = refresh
@@ -50,6 +55,7 @@ class TokenKeeper:
         self.rules = rules
         self.expiry_margin = expiry_margin
         self.min_refresh_interval = min_refresh_interval
+        self.sleep = sleep
         self._lock = threading.Lock()
 
     def needed(self, message: str) -> AuthorizationNeeded:
@@ -69,10 +75,13 @@ class TokenKeeper:
             if now - tokens.refreshed_at < self.min_refresh_interval:
                 if tokens.expires_at > now and not force:
                     return tokens.access_token
+                # Refused (or expired) too soon to ask again: asking now would be refused as well,
+                # so wait for the moment the service allows (at most the interval).
                 wait = (tokens.refreshed_at + self.min_refresh_interval - now).total_seconds()
-                raise self.needed(
-                    f"the access token was refused and a new one may only be asked for in {wait:.0f} s"
+                log.warning(
+                    "%s: a new access token may only be asked for in %.0f s; waiting", self.service, wait
                 )
+                self.sleep(wait)
             return self._exchange(tokens.refresh_token).access_token
 
     def store_response(self, response: TokenResponse) -> Tokens:

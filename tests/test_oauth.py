@@ -51,11 +51,19 @@ def test_an_expiring_token_is_refreshed_and_the_new_pair_saved() -> None:
     assert store.saves == 1
 
 
-def test_no_refresh_within_the_minimum_interval_even_when_forced() -> None:
-    store, refreshes = stored(age=100), []
-    with pytest.raises(AuthorizationNeeded, match="may only be asked for in 470 s"):
-        keeper(store, [NOW], refreshes).access_token(force=True)
-    assert refreshes == []
+def test_a_forced_refresh_within_the_minimum_interval_waits_for_it_first() -> None:
+    """A 401 on a token 100 s old: asking at once would be refused, so wait 470 s, then ask."""
+    store, refreshes, clock = stored(age=100), [], [NOW]
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    tokens = keeper(store, clock, refreshes)
+    tokens.sleep = sleep
+    assert tokens.access_token(force=True) == "access-1"
+    assert waited == [470.0] and refreshes == ["r0"]
 
 
 def test_never_authorized_says_run_connector_auth() -> None:

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,12 +167,16 @@ class ExactTokenKeeper(TokenKeeper):
 
 
 def exact_keeper(
-    store: TokenStore, refresh: Callable[[str], TokenResponse], clock: Callable[[], datetime]
+    store: TokenStore,
+    refresh: Callable[[str], TokenResponse],
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None] | None = None,
 ) -> ExactTokenKeeper:
     return ExactTokenKeeper(
         store,
         refresh,
         clock=clock,
+        sleep=sleep or time.sleep,
         service=SERVICE,
         side="sink",
         expiry_margin=EXPIRY_MARGIN,

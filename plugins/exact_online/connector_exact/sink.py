@@ -105,7 +105,7 @@ class ExactOnlineSink(Sink):
             self._token_http,
             context,
         )
-        self.keeper = exact_keeper(context.tokens, self.tokens.refresh, context.clock)
+        self.keeper = exact_keeper(context.tokens, self.tokens.refresh, context.clock, context.sleep)
         self.client = ExactClient(self.base_url, self.division, context, self.keeper)
         self._reference: ReferenceData | None = None
         self._vat_as_listed: dict[str, str] = {}

@@ -109,6 +109,7 @@ class TeamleaderSource(Source):
             service=self.title,
             side=context.side,
             expiry_margin=EXPIRY_MARGIN,
+            sleep=context.sleep,
         )
         self.customers = CustomerWriter(self.client)
         self._department: dict[str, Any] | None = None
