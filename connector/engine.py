@@ -7,7 +7,9 @@ report and tells the `run_finished` observers, also when it stopped on an error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,6 +49,18 @@ class Run:
     dry_run: bool = False
     since: date | None = None
     plan: list[str] = field(default_factory=list)  # what a dry run would do, one line per record
+    stop: threading.Event | None = None  # set by SIGINT/SIGTERM in watch mode
+
+    def stopping(self, flow: str) -> bool:
+        """True when asked to stop: the flow ends after the record in hand, leaving its cursor where
+        it was, so the next run picks up every record this one did not reach."""
+        if self.stop is None or not self.stop.is_set():
+            return False
+        self.report.incomplete = True
+        notice = f"{flow}: stopped on request; the next run continues"
+        if notice not in self.report.notices:
+            self.report.notices.append(notice)
+        return True
 
 
 FlowFunction = Callable[[Run], None]
@@ -114,13 +128,19 @@ def run_once(
     since: date | None = None,
     state_dir: Path | None = None,
     context_overrides: dict[str, object] | None = None,
+    lock: bool = True,
+    stop: threading.Event | None = None,
 ) -> tuple[RunReport, list[str]]:
-    """One run of `flows` for one client; returns its report and, for a dry run, the plan."""
+    """One run of `flows` for one client; returns its report and, for a dry run, the plan.
+
+    `lock=False` when the caller already holds the client's lock (watch mode holds it for its life).
+    """
     directory = state_dir_for(rules.path or Path("."), state_dir)
     report = RunReport(client=rules.client, flows=tuple(flows), started_at=utcnow(), dry_run=dry_run)
-    with ClientLock(directory, rules.client), StateStore.for_client(directory, rules.client) as state:
+    held = ClientLock(directory, rules.client) if lock else contextlib.nullcontext()
+    with held, StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state, context_overrides)
-        run = Run(rules, state, source, sink, report, dry_run=dry_run, since=since)
+        run = Run(rules, state, source, sink, report, dry_run=dry_run, since=since, stop=stop)
         plugins.run_started(rules, tuple(flows), dry_run)
         try:
             for name in flows:
@@ -162,12 +182,11 @@ def run_cli(
 ) -> int:
     """`connector run`: load, run, print the report; the exit code says how it went."""
     plugins = Plugins.load()
-    rules = rules_module.load(rules_path, plugins=plugins)
     if watch:
-        raise ConfigurationError(
-            "watch mode is not available in this version",
-            hint="run `connector run` from a scheduler (cron) until watch mode lands",
-        )
+        from connector.watch import watch_cli
+
+        return watch_cli(rules_path, plugins=plugins, only=only, state_dir=state_dir, echo=echo)
+    rules = rules_module.load(rules_path, plugins=plugins)
     report, plan = run_once(
         rules, plugins, flows=flows_for(rules, only), dry_run=dry_run, since=since, state_dir=state_dir
     )

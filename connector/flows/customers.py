@@ -31,6 +31,9 @@ def import_customers(run: Run) -> None:
     companies = [c for c in customers if c.kind == "company"]
     people = [c for c in customers if c.kind == "person"]
     for customer in companies + people:  # companies first: people are linked to them
+        if run.stopping("customers"):
+            cursor = None
+            break
         try:
             import_one(run, customer)
         except Paused:

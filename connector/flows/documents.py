@@ -122,7 +122,11 @@ def sync_documents(run: Run) -> None:
     existing = run.sink.existing_entries(wanted) if wanted else {}
     linker = CustomerLinker(rules, state, run.sink, report, run.dry_run)
 
+    stopped = False
     for document, your_ref, description, fingerprint in pending:
+        if run.stopping("documents"):
+            stopped = True
+            break
         journal = journal_for(run, document.kind)
         found = existing.get((journal, document.kind, your_ref))
         if found is not None:
@@ -166,7 +170,7 @@ def sync_documents(run: Run) -> None:
             hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
             record_problem(run, document, RecordFailed(error.message, record_id=document.key, hint=hint))
 
-    if newest is not None and not run.dry_run and run.since is None:
+    if newest is not None and not run.dry_run and run.since is None and not stopped:
         with state.transaction():
             state.cursor_set(CURSOR, newest.isoformat())
             killpoints.reached("documents.cursor_uncommitted")

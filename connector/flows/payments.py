@@ -26,6 +26,9 @@ def sync_payments(run: Run) -> None:
     state, report = run.state, run.report
     changes, cursor = run.sink.payment_changes(state.cursor_get(CURSOR))
     for change in changes:
+        if run.stopping("payments"):
+            cursor = None  # read the rest again next run
+            break
         entry = state.ledger_by_target(change.target_id)
         if entry is None or entry.kind != "invoice":
             continue  # not booked by connector, or a credit note: nothing to mark in the source
