@@ -2,16 +2,20 @@
 
 After every run: the report's summary and each invoice set paid go to the log. When the rule file
 sets `notify.webhook`, each paid notice (with `notify.paid`) and the run report of a run that booked,
-failed or skipped something are POSTed there as JSON, with a short timeout and a few retries. A
-notification never blocks or fails a sync: a webhook that does not answer is logged and forgotten.
-The webhook URL often carries a secret in its path, so only its scheme and host are ever logged.
+failed or skipped something are POSTed there as JSON, with a short timeout and a few retries. With
+`notify.email`, such a report (paid invoices included) is also sent by e-mail over SMTP (standard
+library). A notification never blocks or fails a sync: a webhook or mail server that does not answer
+is logged and forgotten. The webhook URL often carries a secret in its path, so only its scheme and
+host are ever logged.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +25,7 @@ from connector.hookspecs import hookimpl
 from connector.render import render_report
 from connector.report import RunReport
 from connector.rules.model import Rules
+from connector.secrets import mask
 
 log = logging.getLogger("connector.notify")
 
@@ -65,6 +70,40 @@ def post_json(
     return False
 
 
+def send_email(settings: Mapping[str, Any], subject: str, body: str) -> bool:
+    """Send one plain-text message; True when the server took it. Never raises."""
+    host = str(settings["smtp_host"])
+    starttls = bool(settings.get("starttls", True))
+    port = int(settings.get("smtp_port") or (587 if starttls else 25))
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = str(settings["from"])
+    message["To"] = ", ".join(str(address) for address in settings["to"])
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(host, port, timeout=TIMEOUT) as smtp:
+            if starttls:
+                smtp.starttls()
+            if settings.get("username"):
+                smtp.login(str(settings["username"]), str(settings.get("password") or ""))
+            smtp.send_message(message)
+        return True
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning(
+            "e-mail to %s via %s not sent (%s); the sync is not affected",
+            message["To"],
+            host,
+            mask(str(error)) or type(error).__name__,
+        )
+        return False
+
+
+def email_subject(rules: Rules, report: RunReport) -> str:
+    words = {"success": "done", "partial": "PARTIAL", "failed": "FAILED"}[report.status]
+    paid = f", {len(report.paid)} invoice(s) set paid" if report.paid else ""
+    return f"connector {rules.client}: {', '.join(report.flows)} {words}{paid}"
+
+
 class Notifier:
     """The core's default plugin: registered by `Plugins.load()` before any installed plugin."""
 
@@ -82,13 +121,14 @@ class Notifier:
                 notice["amount"],
                 notice["paid_on"],
             )
-        url = rules.notify.webhook
-        if not url or report.dry_run:
+        if report.dry_run:
             return
-        if rules.notify.paid:
+        url = rules.notify.webhook
+        if url and rules.notify.paid:
             for notice in report.paid:
-                post_json(
-                    url, {"event": "invoice.paid", "client": rules.client, **notice}, transport=self.transport
-                )
-        if worth_reporting(report):
+                payload = {"event": "invoice.paid", "client": rules.client, **notice}
+                post_json(url, payload, transport=self.transport)
+        if url and worth_reporting(report):
             post_json(url, {"event": "run.finished", **report.to_dict()}, transport=self.transport)
+        if rules.notify.email and worth_reporting(report):
+            send_email(rules.notify.email, email_subject(rules, report), render_report(report))

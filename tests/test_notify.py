@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from datetime import UTC, date, datetime
@@ -89,3 +90,81 @@ def test_a_dead_webhook_never_fails_the_sync_and_its_secret_is_not_logged(
 
 def test_a_webhook_url_is_masked_to_its_host() -> None:
     assert masked(SECRET_URL) == "https://hooks.example.com/…"
+
+
+class SmtpServer:
+    """A minimal SMTP server on loopback that keeps what it receives (no TLS, no login)."""
+
+    def __init__(self) -> None:
+        import socketserver
+        import threading
+
+        self.messages: list[str] = []
+        received = self.messages
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 localhost ESMTP test\r\n")
+                while True:
+                    line = self.rfile.readline().decode()
+                    if not line:
+                        return
+                    verb = line[:4].upper()
+                    if verb in ("EHLO", "HELO"):
+                        self.wfile.write(b"250 localhost\r\n")
+                    elif verb == "DATA":
+                        self.wfile.write(b"354 go on\r\n")
+                        body = []
+                        while (chunk := self.rfile.readline().decode()) not in (".\r\n", ""):
+                            body.append(chunk)
+                        received.append("".join(body))
+                        self.wfile.write(b"250 queued\r\n")
+                    elif verb == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_report_worth_reading_is_sent_by_email() -> None:
+    server = SmtpServer()
+    try:
+        email = {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": server.port,
+            "starttls": False,
+            "from": "connector@acme.example",
+            "to": ["boekhouding@acme.example"],
+        }
+        settings = dataclasses.replace(rules(None), notify=Notify(paid=True, email=email))
+        Notifier().run_finished(settings, report_with_payment())
+    finally:
+        server.stop()
+    [message] = server.messages
+    assert "Subject: connector acme: payments done, 1 invoice(s) set paid" in message
+    assert "To: boekhouding@acme.example" in message
+    assert "set paid: 2026 / 1 (121.00 on 2026-04-02)" in message
+
+
+def test_an_unreachable_mail_server_never_fails_the_sync(caplog: pytest.LogCaptureFixture) -> None:
+    email = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": 9,
+        "starttls": False,
+        "from": "a@b.example",
+        "to": ["c@d.example"],
+    }
+    with caplog.at_level(logging.WARNING):
+        Notifier().run_finished(
+            dataclasses.replace(rules(None), notify=Notify(email=email)), report_with_payment()
+        )
+    assert "not sent" in caplog.text

@@ -222,8 +222,31 @@ def core_schema() -> dict[str, Any]:
                     },
                     "email": {
                         "type": "object",
-                        "description": "E-mail notification settings, handed as they are to whatever "
-                        "sends the e-mail.",
+                        "description": "Send each report worth reading (something booked, failed or "
+                        "skipped, invoices set paid) by e-mail through an SMTP server.",
+                        "properties": {
+                            "smtp_host": _string("Host name of the SMTP server.", "smtp.example.com"),
+                            "smtp_port": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 65535,
+                                "description": "Port of the SMTP server (default 587 with starttls, else 25).",
+                            },
+                            "starttls": _boolean("Switch to TLS with STARTTLS before logging in.", True),
+                            "username": _string("User name to log in with; none: no login."),
+                            "password": _string(
+                                "Password to log in with; must be an ${ENV} reference, never a literal."
+                            ),
+                            "from": _string("Sender address.", "connector@acme.example"),
+                            "to": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": _string("A recipient address.", "boekhouding@acme.example"),
+                                "description": "Recipient addresses.",
+                            },
+                        },
+                        "required": ["smtp_host", "from", "to"],
+                        "additionalProperties": False,
                     },
                 },
                 "additionalProperties": False,
