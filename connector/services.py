@@ -134,6 +134,14 @@ class Source(Service):
         """Create (`existing_id` None) or update an imported customer; return its id."""
         raise NotImplementedError
 
+    def subscribe(self, url: str) -> None:
+        """Ask the service to POST to `url` whenever an invoice or credit note is booked."""
+        raise NotImplementedError(f"{self.name} cannot notify connector of booked documents")
+
+    def unsubscribe(self, url: str) -> None:
+        """Stop the calls `subscribe` asked for."""
+        raise NotImplementedError(f"{self.name} cannot notify connector of booked documents")
+
 
 @dataclass(frozen=True)
 class VatCode:

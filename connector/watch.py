@@ -18,29 +18,33 @@ SIGINT and SIGTERM ask every worker to finish the record in hand, commit, and st
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from connector import rules as rules_module
 from connector import secrets
-from connector.engine import FLOW_ORDER, run_once
+from connector.engine import FLOW_ORDER, build_services, run_once
 from connector.errors import EXIT_OK, ClientBusy, ConfigurationError, ConnectorError, RuleFileError
 from connector.lock import ClientLock
 from connector.plugins import Plugins
 from connector.render import render_report
 from connector.rules.model import Rules, Trigger
-from connector.state import state_dir_for
+from connector.services import Sink, Source
+from connector.state import StateStore, state_dir_for
 
 log = logging.getLogger("connector.watch")
 
@@ -76,6 +80,43 @@ def triggered_flows(rules: Rules, only: str | None) -> dict[str, Trigger]:
     return flows
 
 
+class BookedListener:
+    """The HTTP endpoint the source calls when a document is booked (`triggers.immediate`).
+
+    Only the secret path of `public_url` is answered; the body is not trusted (the source's calls
+    carry ids only and no signature): a call just makes the next documents run happen now.
+    """
+
+    def __init__(self, host: str, port: int, path: str, on_call: Callable[[], None]) -> None:
+        secret_path = path or "/"
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                known = self.path.split("?")[0] == secret_path
+                self.send_response(204 if known else 404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                if known:
+                    on_call()
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
+        self.thread.daemon = True
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @dataclass
 class ClientWorker:
     """One client: its last good rules, its schedule, and the thread that runs it."""
@@ -97,6 +138,7 @@ class ClientWorker:
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
     _lock: ClientLock | None = None
+    _listener: BookedListener | None = None
 
     @property
     def client(self) -> str:
@@ -107,8 +149,44 @@ class ClientWorker:
         self._lock = ClientLock(directory, self.client)
         self._lock.acquire()  # held for the whole watch: a manual run of this client must wait
         self._reschedule(self.rules, first=True)
+        self._listen(self.rules)
         self._thread = threading.Thread(target=self._loop, name=f"client-{self.client}", daemon=True)
         self._thread.start()
+
+    def now(self, flow: str) -> None:
+        """Run `flow` as soon as the run in progress (if any) is over."""
+        with self._guard:
+            self.due[flow] = min(self.due.get(flow, self.clock()), self.clock())
+
+    def _listen(self, rules: Rules) -> None:
+        """Open the listener for `triggers.immediate` and ask the source to call it."""
+        immediate = rules.triggers.immediate
+        if immediate is None or self.only not in (None, "documents"):
+            return
+        self._listener = BookedListener(
+            immediate.host, immediate.port, urlsplit(immediate.public_url).path, lambda: self.now("documents")
+        )
+        self._listener.start()
+        try:
+            with self._services(rules) as (source, _sink):
+                source.subscribe(immediate.public_url)
+            self.echo(
+                f"{rules.client}: documents sync moments after booking (listening on "
+                f"{immediate.host}:{immediate.port})"
+            )
+        except (ConnectorError, NotImplementedError) as error:
+            self.echo(f"{rules.client}: immediate sync is off: {secrets.mask(str(error))}")
+
+    @contextlib.contextmanager
+    def _services(self, rules: Rules) -> Iterator[tuple[Source, Sink]]:
+        directory = state_dir_for(self.path, self.state_dir)
+        with StateStore.for_client(directory, rules.client) as store:
+            source, sink = build_services(rules, self.plugins, store, self.context_overrides)
+            try:
+                yield source, sink
+            finally:
+                source.close()
+                sink.close()
 
     def offer(self, rules: Rules) -> str:
         """New valid rules: applied now when idle, else right after the run in progress."""
@@ -126,6 +204,9 @@ class ClientWorker:
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
         if self._lock is not None and (self._thread is None or not self._thread.is_alive()):
             self._lock.release()
 
@@ -184,6 +265,8 @@ class ClientWorker:
             self.runs += 1
             triggers = triggered_flows(rules, self.only)
             for flow in flows:
+                if flow not in triggers:
+                    self.due.pop(flow, None)  # run on request (immediate): manual again
                 if flow in triggers:
                     # the next slot after this run started: no catch-up storm after a long run
                     due = next_time(triggers[flow], started)

@@ -16,6 +16,7 @@ from typing import Any
 
 from connector.rules.model import (
     CustomerRules,
+    Immediate,
     Journals,
     Notify,
     PaymentTermRules,
@@ -46,6 +47,13 @@ def digest(content: bytes) -> str:
 def _plugin_section(data: Mapping[str, Any]) -> PluginSection:
     options = {key: value for key, value in data.items() if key != "plugin"}
     return PluginSection(plugin=data["plugin"], options=freeze(options))
+
+
+def immediate(section: Mapping[str, Any] | None) -> Immediate | None:
+    if not section:
+        return None
+    host, _, port = str(section.get("listen") or "127.0.0.1:8765").rpartition(":")
+    return Immediate(public_url=str(section["public_url"]), host=host or "127.0.0.1", port=int(port))
 
 
 def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> Rules:
@@ -88,7 +96,10 @@ def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> R
         fields=MappingProxyType(
             {name: Template(name, source, *parsed.where(("fields", name))) for name, source in fields.items()}
         ),
-        triggers=Triggers(**{flow: parse_trigger(text) for flow, text in triggers.items()}),
+        triggers=Triggers(
+            **{flow: parse_trigger(text) for flow, text in triggers.items() if flow != "immediate"},
+            immediate=immediate(triggers.get("immediate")),
+        ),
         notify=Notify(
             paid=notify.get("paid", False),
             webhook=notify.get("webhook") or None,

@@ -205,7 +205,33 @@ def core_schema() -> dict[str, Any]:
             "triggers": {
                 "type": "object",
                 "description": "Schedules of watch mode. A flow without a trigger runs only by hand.",
-                "properties": {flow: _trigger(flow) for flow in FLOWS},
+                "properties": {
+                    **{flow: _trigger(flow) for flow in FLOWS},
+                    "immediate": {
+                        "type": "object",
+                        "description": "Also sync a document moments after it is booked: the source "
+                        "calls public_url for each booked invoice or credit note. The scheduled runs "
+                        "stay the safety net.",
+                        "properties": {
+                            "public_url": {
+                                "type": "string",
+                                "pattern": WEBHOOK_PATTERN,
+                                "description": "The address the source can reach, forwarded to `listen` "
+                                "(a reverse proxy or tunnel). Put a hard-to-guess secret in its path.",
+                                "examples": ["https://connector.example.com/hooks/acme-6f3d9a"],
+                            },
+                            "listen": {
+                                "type": "string",
+                                "pattern": r"^[^\s:]*:[0-9]{1,5}$",
+                                "description": "host:port watch mode listens on for those calls "
+                                "(default 127.0.0.1:8765).",
+                                "examples": ["127.0.0.1:8765"],
+                            },
+                        },
+                        "required": ["public_url"],
+                        "additionalProperties": False,
+                    },
+                },
                 "additionalProperties": False,
             },
             "notify": {
@@ -230,7 +256,8 @@ def core_schema() -> dict[str, Any]:
                                 "type": "integer",
                                 "minimum": 1,
                                 "maximum": 65535,
-                                "description": "Port of the SMTP server (default 587 with starttls, else 25).",
+                                "description": "Port of the SMTP server "
+                                "(default 587 with starttls, else 25).",
                             },
                             "starttls": _boolean("Switch to TLS with STARTTLS before logging in.", True),
                             "username": _string("User name to log in with; none: no login."),

@@ -85,10 +85,21 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class Immediate:
+    """Sync a document moments after it is booked: the source calls `public_url`, which reaches the
+    listener watch mode opens on `host`:`port` (through the consultant's reverse proxy or tunnel)."""
+
+    public_url: str
+    host: str = "127.0.0.1"
+    port: int = 8765
+
+
+@dataclass(frozen=True)
 class Triggers:
     documents: Trigger | None = None
     payments: Trigger | None = None
     customers: Trigger | None = None
+    immediate: Immediate | None = None
 
     def get(self, flow: FlowName) -> Trigger | None:
         trigger: Trigger | None = getattr(self, flow)

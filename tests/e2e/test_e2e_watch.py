@@ -214,3 +214,44 @@ def test_sigterm_finishes_cleanly_with_exit_0(world: World) -> None:
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     assert any("watching" in line for line in seen)
+
+
+def test_a_booked_invoice_is_synced_moments_later_with_an_immediate_trigger(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/hooks/acme-6f3d9a"
+    world.write_rules(
+        {
+            **TRIGGERS,
+            "triggers": {
+                **TRIGGERS["triggers"],
+                "immediate": {"public_url": url, "listen": f"127.0.0.1:{port}"},
+            },
+        }
+    )
+    assert world.rules_path is not None
+    for key, value in world.environment.items():
+        monkeypatch.setenv(key, value)
+    printed: list[str] = []
+    watcher = Watcher(world.rules_path, plugins=Plugins.load(), echo=printed.append, clock=Clock().now)
+    watcher.start()
+    try:
+        [worker] = watcher.workers.values()
+        eventually(lambda: worker.runs >= 1)
+        assert any("moments after booking" in line for line in printed), printed
+        invoice = world.sandboxes["teamleader"].book_invoice(
+            department="Acme BV",
+            customer="Bakkerij Peeters BV",
+            date="2026-11-27",
+            lines=[{"description": "Taart", "quantity": 1, "unit_price": 30, "tax": "6%"}],
+        )
+        eventually(
+            lambda: any(e["YourRef"] == invoice.invoice_number and e["Type"] == 20 for e in entries(world))
+        )
+    finally:
+        watcher.stop()

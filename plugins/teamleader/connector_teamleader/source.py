@@ -49,6 +49,9 @@ KINDS: dict[str, Kind] = {
 }
 
 
+WEBHOOK_TYPES = ("invoice.booked", "creditNote.booked")
+
+
 class TeamleaderSource(Source):
     """Booked invoices and credit notes of one department, with their customers; receives payments."""
 
@@ -327,6 +330,14 @@ class TeamleaderSource(Source):
 
     def save_customer(self, customer: Customer, existing_id: str | None) -> str:
         return self.customers.save(customer, existing_id)
+
+    def subscribe(self, url: str) -> None:
+        """`webhooks.register` for booked invoices and credit notes (their payload carries only the
+        document's id; watch mode just runs the documents flow sooner)."""
+        self.client.call("webhooks.register", {"url": url, "types": list(WEBHOOK_TYPES)}, safe=True)
+
+    def unsubscribe(self, url: str) -> None:
+        self.client.call("webhooks.unregister", {"url": url, "types": list(WEBHOOK_TYPES)}, safe=True)
 
     def close(self) -> None:
         self.client.close()
