@@ -53,7 +53,7 @@ class World:
         """Start each sandbox; `options[name]` are passed to that sandbox's factory."""
         world = cls(directory)
         for name, factory in sorted(Plugins.load().sandboxes().items()):
-            world.sandboxes[name] = factory(seed=True, port=0, **dict(options.get(name, {})))  # type: ignore[call-arg]
+            world.sandboxes[name] = factory(seed=True, port=0, **dict(options.get(name, {})))
         return world
 
     def stop(self) -> None:

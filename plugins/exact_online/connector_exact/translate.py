@@ -276,6 +276,8 @@ def entry_payload(
         "PaymentCondition": entry.payment_condition,
         "SalesEntryLines": lines,
     }
+    if entry.due_date is not None:  # the date on the customer's invoice, not one Exact derives
+        payload["DueDate"] = entry.due_date.isoformat()
     if entry.exchange_rate is not None:
         payload["Rate"] = str(entry.exchange_rate)
     return payload

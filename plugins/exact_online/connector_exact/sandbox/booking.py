@@ -142,6 +142,11 @@ class Ledger:
         except ValueError:
             errors.append("Ongeldig: Boekdatum")
             header["date"] = self.store.now()
+        try:  # writable (notes §6.1); computed from the condition when not sent
+            header["due"] = parse_datetime(payload.get("DueDate"))
+        except ValueError:
+            errors.append("Ongeldig: Vervaldatum")
+            header["due"] = None
         code = payload.get("PaymentCondition") or (customer or {}).get("PaymentConditionSales") or "30"
         header["condition"] = self.condition(code)
         if header["condition"] is None:
@@ -226,7 +231,8 @@ class Ledger:
             "PaymentCondition": condition["Code"],
             "PaymentConditionDescription": condition["Description"],
             "PaymentConditionPaymentMethod": condition["PaymentMethod"],
-            "DueDate": due_date(date, condition["PaymentDays"] or 0, condition["PaymentEndOfMonths"] or 0),
+            "DueDate": header["due"]
+            or due_date(date, condition["PaymentDays"] or 0, condition["PaymentEndOfMonths"] or 0),
             "Currency": header["currency"],
             "Rate": header["rate"],
             "Description": payload.get("Description"),
@@ -344,16 +350,24 @@ class Ledger:
         condition = self.condition(payload.get("PaymentCondition", entry["PaymentCondition"]))
         if condition is None:
             errors.append("Ongeldige referentie: Betalingsconditie")
+        due = None
+        try:
+            due = parse_datetime(payload.get("DueDate"))
+        except ValueError:
+            errors.append("Ongeldig: Vervaldatum")
         if errors or condition is None:
             raise self.fail(errors)
         changes.update(
             PaymentCondition=condition["Code"],
             PaymentConditionDescription=condition["Description"],
             PaymentConditionPaymentMethod=condition["PaymentMethod"],
-            DueDate=due_date(
-                entry["EntryDate"], condition["PaymentDays"] or 0, condition["PaymentEndOfMonths"] or 0
-            ),
         )
+        if due is not None:  # a sent due date wins; a new condition recomputes it
+            changes["DueDate"] = due
+        elif "PaymentCondition" in payload:
+            changes["DueDate"] = due_date(
+                entry["EntryDate"], condition["PaymentDays"] or 0, condition["PaymentEndOfMonths"] or 0
+            )
         entry.update(changes)
         self.refresh(entry)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
+
+from connector.sandbox import CallRecord
 
 from .demo import DIVISION
 from .server import ExactSandbox, start_sandbox
@@ -78,3 +81,66 @@ def sales_entry(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+# -- reading back what was booked (end-to-end tests assert on these, to the cent) ------------------
+
+CENT = Decimal("0.01")
+
+
+def money(value: Any) -> Decimal:
+    """An amount from `state()` (a JSON number) as cents, through `str` so 0.1 stays 0.1."""
+    return Decimal(str(value)).quantize(CENT)
+
+
+def booked_entries(sandbox: ExactSandbox, division: int = DIVISION) -> list[dict[str, Any]]:
+    """Every sales entry of the division with its lines, as a bookkeeper sees them in Exact."""
+    return list(sandbox.state()["divisions"][str(division)]["sales_entries"])
+
+
+def booked_entry(
+    sandbox: ExactSandbox, your_ref: str, *, journal: str | None = None, type: int | None = None
+) -> dict[str, Any]:
+    """The one entry with this YourRef (in `journal`, of `type`); an AssertionError unless exactly one."""
+    found = [
+        entry
+        for entry in booked_entries(sandbox)
+        if entry["YourRef"] == your_ref
+        and (journal is None or str(entry["Journal"]).strip() == journal)
+        and (type is None or entry["Type"] == type)
+    ]
+    if len(found) != 1:
+        where = f"journal {journal}, type {type}"
+        raise AssertionError(f"{len(found)} entries with YourRef {your_ref!r} ({where})")
+    return found[0]
+
+
+def per_vat_code(entry: dict[str, Any]) -> dict[str, tuple[Decimal, Decimal]]:
+    """VAT code (stripped) → (sum of line amounts, sum of line VAT) of one entry, in its currency."""
+    sums: dict[str, tuple[Decimal, Decimal]] = {}
+    for line in entry["SalesEntryLines"]:
+        code = str(line["VATCode"] or "").strip()
+        amount, vat = sums.get(code, (Decimal(0), Decimal(0)))
+        sums[code] = (amount + money(line["AmountFC"]), vat + money(line["VATAmountFC"]))
+    return sums
+
+
+def api_calls(sandbox: ExactSandbox, *methods: str) -> list[CallRecord]:
+    """The REST API calls (not OAuth, not /_sandbox/) in the call log, of the given methods (all: none)."""
+    return [
+        call
+        for call in sandbox.calls
+        if call.path.startswith("/api/v1/") and (not methods or call.method in methods)
+    ]
+
+
+def gl_account_id(sandbox: ExactSandbox, code: str, division: int = DIVISION) -> str:
+    """The GUID of a GL account by its code, read in-process (no API call)."""
+    rows = sandbox.ledger(division).division.table("gl_accounts").values()
+    return str(next(row["ID"] for row in rows if str(row["Code"]).strip() == code))
+
+
+def account_id(sandbox: ExactSandbox, code: str, division: int = DIVISION) -> str:
+    """The GUID of a customer account by its (blank-padded) code, read in-process."""
+    rows = sandbox.ledger(division).division.table("accounts").values()
+    return str(next(row["ID"] for row in rows if str(row["Code"]).strip() == code))

@@ -76,6 +76,7 @@ def _settings(server: TeamleaderSandbox) -> dict[str, Any]:
         "max_page_size": server.store.paging.max_size,
         "clamp_page_size": server.store.paging.clamp,
         "credit_reduces_due": server.store.credit_reduces_due,
+        "edit_booked": server.store.edit_booked,
     }
 
 
@@ -150,3 +151,5 @@ def _apply_settings(server: TeamleaderSandbox, body: dict[str, Any]) -> None:
         server.store.paging.clamp = bool(body["clamp_page_size"])
     if "credit_reduces_due" in body:
         server.store.credit_reduces_due = bool(body["credit_reduces_due"])
+    if "edit_booked" in body:
+        server.store.edit_booked = bool(body["edit_booked"])

@@ -26,7 +26,7 @@ from .common import (
 from .common import sorted_by as _sorted_by
 from .documents import CreditNote, Invoice, credit_note_json, invoice_json
 from .invoices import number_key
-from .lifecycle import book, credit, draft, register_payment, remove_payments, update
+from .lifecycle import book, credit, draft, register_payment, remove_payments, update, update_booked
 from .store import Store
 
 STATUSES = ("draft", "outstanding", "matched")
@@ -125,6 +125,11 @@ def invoices_update(store: Store, body: dict[str, Any]) -> Response:
     return Response.empty(204)
 
 
+def invoices_update_booked(store: Store, body: dict[str, Any]) -> Response:
+    update_booked(store, body)
+    return Response.empty(204)
+
+
 def invoices_book(store: Store, body: dict[str, Any]) -> Response:
     invoice = store.invoice(body.get("id"))
     if "on" not in body:
@@ -211,6 +216,7 @@ ENDPOINTS = {
     "invoices.info": invoices_info,
     "invoices.draft": invoices_draft,
     "invoices.update": invoices_update,
+    "invoices.updateBooked": invoices_update_booked,
     "invoices.book": invoices_book,
     "invoices.registerPayment": invoices_register_payment,
     "invoices.removePayments": invoices_remove_payments,

@@ -228,6 +228,28 @@ def update(store: Store, body: dict[str, Any]) -> Invoice:
     return invoice
 
 
+BOOKED_EDITABLE = ("invoicee", "payment_term", "grouped_lines", "invoice_date", "note")
+
+
+def update_booked(store: Store, body: dict[str, Any]) -> Invoice:
+    """`invoices.updateBooked` (notes §7.3): a booked invoice's invoicee, payment term, lines, date or
+    note change; its number stays, totals and due date follow, `updated_at` moves. Only when the
+    account allows editing booked invoices (`edit_booked`); `project_id`, `custom_fields` are not
+    modelled and ignored."""
+    invoice = store.invoice(body.get("id"))
+    if invoice.status == "draft":
+        raise ApiError(400, "Draft invoices are updated with invoices.update", field="id")
+    if not store.edit_booked:
+        raise ApiError(400, "Editing booked invoices is not allowed in this account's settings", field="id")
+    _apply(store, invoice, {key: body[key] for key in BOOKED_EDITABLE if key in body}, creating=False)
+    if "invoicee" in body:
+        invoice.snapshot = invoicee(store, invoice.customer_type, invoice.customer_id)
+    invoice.updated_at = store.now()
+    _settle(invoice, store.now())
+    store.emit("invoice.updated", "invoice", invoice.id)
+    return invoice
+
+
 def book(store: Store, invoice: Invoice, on: date) -> Invoice:
     if invoice.status != "draft":
         raise ApiError(400, "Only draft invoices can be booked", field="id")

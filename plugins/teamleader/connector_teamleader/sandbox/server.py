@@ -22,7 +22,7 @@ from .admin import admin_route
 from .common import API_VERSION, ApiError, Paging, iso
 from .demo import generate, seed_demo
 from .documents import CreditNote, Invoice, credit_note_json, invoice_json
-from .lifecycle import register_payment
+from .lifecycle import register_payment, update_booked
 from .oauth import Client, OAuthServer
 from .ratelimit import SlidingWindow
 from .scenario import book_invoice, credit_invoice, seed
@@ -210,6 +210,11 @@ class TeamleaderSandbox(SandboxServer):
         """Book an invoice from a compact spec (see `scenario`), e.g. lines=[{"price": 100, "tax": "21%"}]."""
         with self.lock:
             return book_invoice(self.store, spec)
+
+    def update_booked(self, invoice_id: str, **body: Any) -> Invoice:
+        """Change a booked invoice as `invoices.updateBooked` would (lines, term, date, invoicee, note)."""
+        with self.lock:
+            return update_booked(self.store, {**body, "id": invoice_id})
 
     def credit(self, invoice_id: str, on: date | str | None = None) -> CreditNote:
         with self.lock:

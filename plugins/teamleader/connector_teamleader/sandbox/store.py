@@ -71,6 +71,7 @@ class Store:
         self.user = User(id=self.ids.new(), account_id=self.ids.new())
         self.document_template_id = self.ids.new()
         self.credit_reduces_due = True
+        self.edit_booked = True  # the account setting that allows invoices.updateBooked
         """The blueprint: "The credit note reduces the due amount of the credited invoice"."""
         self.departments: dict[str, Department] = {}
         self.tax_rates: dict[str, TaxRate] = {}
