@@ -104,8 +104,29 @@ def plugins_command() -> None:
     click.echo(f"sinks:   {', '.join(sorted(loaded.sinks())) or '-'}")
 
 
+def rules_argument(function: F) -> F:
+    return click.argument("rules_path", metavar="RULES", type=click.Path(path_type=Path))(function)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of text.")(
+        function
+    )
+
+
+def load_rules(rules_path: Path) -> tuple[Any, Plugins]:
+    from connector import rules
+
+    plugins = Plugins.load()
+    return rules.load(rules_path, plugins=plugins), plugins
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
 @cli.command()
-@click.argument("rules_path", metavar="RULES", type=click.Path(path_type=Path))
+@rules_argument
 @click.option("--watch", is_flag=True, help="Keep syncing on the rule file's triggers.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; print what a run would do.")
 @click.option(
@@ -120,23 +141,217 @@ def plugins_command() -> None:
     default=None,
     help="Run one flow only.",
 )
+@click.option("--show-payload", is_flag=True, help="With --dry-run: print each entry that would be booked.")
+@json_option
 @state_dir_option
 def run(
-    rules_path: Path, watch: bool, dry_run: bool, since: Any, only: str | None, state_dir: Path | None
+    rules_path: Path,
+    watch: bool,
+    dry_run: bool,
+    since: Any,
+    only: str | None,
+    show_payload: bool,
+    as_json: bool,
+    state_dir: Path | None,
 ) -> None:
     """Sync once (or keep syncing with --watch)."""
-    from connector import engine
+    if show_payload and not dry_run:
+        raise click.UsageError("--show-payload goes with --dry-run")
+    if watch:
+        if as_json or dry_run:
+            raise click.UsageError("--json and --dry-run are for a single run, not --watch")
+        from connector import engine
 
-    code = engine.run_cli(
+        raise Exit(
+            engine.run_cli(
+                rules_path,
+                watch=True,
+                dry_run=False,
+                since=None,
+                only=only,
+                state_dir=state_dir,
+                echo=click.echo,
+            )
+        )
+    from connector.plan import run_command
+
+    code = run_command(
         rules_path,
-        watch=watch,
         dry_run=dry_run,
         since=since.date() if since else None,
         only=only,
         state_dir=state_dir,
+        show_payload=show_payload,
+        as_json=as_json,
         echo=click.echo,
+        progress_stream=sys.stderr,
     )
     raise Exit(code)
+
+
+@cli.command()
+@rules_argument
+@click.option("--refresh", is_flag=True, help="Read the reference data again instead of the cached copy.")
+@json_option
+@state_dir_option
+def check(rules_path: Path, refresh: bool, as_json: bool, state_dir: Path | None) -> None:
+    """Check a rule file against both systems' live reference data; exit 0 clean, 1 warnings, 2 errors."""
+    from connector.check import render_check, run_check
+
+    loaded, plugins = load_rules(rules_path)
+    result = run_check(loaded, plugins, state_dir=state_dir, refresh=refresh)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        click.echo(render_check(result))
+    raise Exit(result.exit_code)
+
+
+@cli.command()
+@rules_argument
+@click.option("--offline", is_flag=True, help="Do not call the services to see whether the tokens work.")
+@json_option
+@state_dir_option
+def status(rules_path: Path, offline: bool, as_json: bool, state_dir: Path | None) -> None:
+    """Ledger counts, cursors, tokens, failures waiting for a fix, the last run."""
+    from connector.status import read_status, render_status
+
+    loaded, plugins = load_rules(rules_path)
+    found = read_status(loaded, plugins, state_dir=state_dir, offline=offline)
+    if as_json:
+        echo_json(found.to_dict())
+    else:
+        click.echo(render_status(found))
+
+
+@cli.command()
+@rules_argument
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs.")
+@click.option("--run", "run_id", type=int, default=None, help="Show this run's whole report.")
+@json_option
+@state_dir_option
+def history(rules_path: Path, limit: int, run_id: int | None, as_json: bool, state_dir: Path | None) -> None:
+    """Past runs, newest first, and their reports."""
+    from connector.status import read_history, render_history, run_dict
+
+    loaded, _ = load_rules(rules_path)
+    rows = read_history(loaded, state_dir=state_dir, limit=limit, run_id=run_id)
+    if as_json:
+        echo_json([run_dict(row) for row in rows])
+    else:
+        click.echo(render_history(rows, detailed=run_id is not None))
+
+
+@cli.command()
+@rules_argument
+@click.argument("action", type=click.Choice(["show", "unlink"]))
+@click.argument("document")
+@click.option("--yes", is_flag=True, help="unlink: do not ask for confirmation.")
+@json_option
+@state_dir_option
+def ledger(
+    rules_path: Path, action: str, document: str, yes: bool, as_json: bool, state_dir: Path | None
+) -> None:
+    """Show a document's link, or unlink it so the next run books it again (its entry was deleted
+    in the target). DOCUMENT is its number (`2026 / 17`) or its key (`invoice:<id>`)."""
+    from connector.ledger_view import UNLINK_EXPLAINED, render_entry, show, unlink
+    from connector.status import entry_dict
+
+    loaded, _ = load_rules(rules_path)
+    entry = show(loaded, document, state_dir=state_dir)
+    if action == "show":
+        click.echo(json.dumps(entry_dict(entry), indent=2) if as_json else render_entry(entry))
+        return
+    click.echo(render_entry(entry))
+    click.echo(UNLINK_EXPLAINED)
+    if not yes:
+        click.confirm(f"Unlink {entry.source_key}?", abort=True)
+    unlink(loaded, entry.source_key, state_dir=state_dir)
+    click.echo(f"{entry.source_key} unlinked: the next `connector run` books it again if it is gone")
+
+
+@cli.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the rule file (default: rules/<client>.yaml).",
+)
+@click.option("--client", default=None, help="The client id (default: asked, from the department).")
+@click.option("--source-plugin", default=None, help="The source plugin (asked when several are installed).")
+@click.option("--sink-plugin", default=None, help="The sink plugin (asked when several are installed).")
+@click.option("--department", default=None, help="The source's department (source option `department`).")
+@click.option("--division", default=None, help="The sink's division (sink option `division`).")
+@click.option("--source-option", multiple=True, metavar="NAME=VALUE", help="Any other source option.")
+@click.option("--sink-option", multiple=True, metavar="NAME=VALUE", help="Any other sink option.")
+@click.option("--refresh-token-source", default=None, help="Authorize the source with this refresh token.")
+@click.option("--refresh-token-sink", default=None, help="Authorize the sink with this refresh token.")
+@click.option(
+    "--start-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="sync.start_date (default: 1 January of this year).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing rule file.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for each browser authorization.",
+)
+@state_dir_option
+def init(
+    output: Path | None,
+    client: str | None,
+    source_plugin: str | None,
+    sink_plugin: str | None,
+    department: str | None,
+    division: str | None,
+    source_option: Sequence[str],
+    sink_option: Sequence[str],
+    refresh_token_source: str | None,
+    refresh_token_sink: str | None,
+    start_date: Any,
+    force: bool,
+    timeout: float,
+    state_dir: Path | None,
+) -> None:
+    """Write a commented rule file from both systems' live reference data."""
+    from connector.scaffold import InitRequest, run_init
+
+    def pairs(values: Sequence[str], extra: dict[str, str | None]) -> dict[str, str]:
+        found = {name: value for name, value in extra.items() if value is not None}
+        for item in values:
+            name, sep, value = item.partition("=")
+            if not sep or not name:
+                raise click.UsageError(f"{item!r}: write NAME=VALUE")
+            found[name.strip()] = value
+        return found
+
+    request = InitRequest(
+        output=output,
+        client=client,
+        plugins={"source": source_plugin, "sink": sink_plugin},
+        options={
+            "source": pairs(source_option, {"department": department}),
+            "sink": pairs(sink_option, {"division": division}),
+        },
+        refresh_tokens={"source": refresh_token_source, "sink": refresh_token_sink},
+        start_date=start_date.date() if start_date else None,
+        state_dir=state_dir,
+        force=force,
+        timeout=timeout,
+    )
+    written = run_init(
+        request,
+        Plugins.load(),
+        ask=lambda text, default: click.prompt(text, default=default),
+        echo=click.echo,
+    )
+    click.echo(f"wrote {written}: read every `# review:` line, then")
+    click.echo(f"  connector check {written}")
+    click.echo(f"  connector run {written} --dry-run")
 
 
 @cli.command()

@@ -26,6 +26,7 @@ from connector.errors import (
 )
 from connector.lock import ClientLock
 from connector.plugins import Plugins
+from connector.records import JournalEntry
 from connector.render import render_report
 from connector.report import RunReport
 from connector.rules.model import Rules
@@ -50,6 +51,13 @@ class Run:
     since: date | None = None
     plan: list[str] = field(default_factory=list)  # what a dry run would do, one line per record
     stop: threading.Event | None = None  # set by SIGINT/SIGTERM in watch mode
+    planned: list[JournalEntry] = field(default_factory=list)  # the entries a dry run would book
+    progress: Callable[[str, int, int], None] | None = None  # (flow, done, total), for a terminal
+
+    def tick(self, flow: str, done: int, total: int) -> None:
+        """Tell whoever watches (a progress bar on a terminal) how far a flow got."""
+        if self.progress is not None:
+            self.progress(flow, done, total)
 
     def stopping(self, flow: str) -> bool:
         """True when asked to stop: the flow ends after the record in hand, leaving its cursor where
@@ -130,10 +138,13 @@ def run_once(
     context_overrides: dict[str, object] | None = None,
     lock: bool = True,
     stop: threading.Event | None = None,
+    on_run: Callable[[Run], None] | None = None,
 ) -> tuple[RunReport, list[str]]:
     """One run of `flows` for one client; returns its report and, for a dry run, the plan.
 
     `lock=False` when the caller already holds the client's lock (watch mode holds it for its life).
+    `on_run` is called with the `Run` before its flows start: to show progress, or to read the
+    planned entries and the services' budgets after it returned.
     """
     directory = state_dir_for(rules.path or Path("."), state_dir)
     report = RunReport(client=rules.client, flows=tuple(flows), started_at=utcnow(), dry_run=dry_run)
@@ -141,6 +152,8 @@ def run_once(
     with held, StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state, context_overrides)
         run = Run(rules, state, source, sink, report, dry_run=dry_run, since=since, stop=stop)
+        if on_run is not None:
+            on_run(run)
         plugins.run_started(rules, tuple(flows), dry_run)
         try:
             for name in flows:

@@ -247,6 +247,18 @@ class LedgerTables:
             counts[row["status"]] = row["n"]
         return counts
 
+    def ledger_by_number(self, number: str) -> list[LedgerEntry]:
+        """The records with this document number: an invoice and a credit note may share one."""
+        rows = self._rows("SELECT * FROM ledger WHERE number = ? ORDER BY source_key", (number,))
+        return [LedgerEntry.from_row(row) for row in rows]
+
+    def ledger_waiting(self) -> list[LedgerEntry]:
+        """Failed and skipped records, oldest change first: what waits for a person's fix."""
+        rows = self._rows(
+            "SELECT * FROM ledger WHERE status IN ('failed', 'skipped') ORDER BY updated_at, source_key"
+        )
+        return [LedgerEntry.from_row(row) for row in rows]
+
     def ledger_unlink(self, key: str) -> bool:
         """Forget `key` (its target entry was removed, say): the next run treats it as new, and
         still looks the target up by its reference before writing. False if it was unknown."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
 from connector.report import RunReport
 
 STATUS_WORDS = {
@@ -34,3 +37,39 @@ def render_report(report: RunReport) -> str:
     if report.error:
         lines.append(f"  stopped: {report.error}")
     return "\n".join(lines)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Columns padded to their widest cell, a rule under the headers; "-" for an empty cell."""
+    body = [["-" if cell is None or cell == "" else str(cell) for cell in row] for row in rows]
+    widths = [len(header) for header in headers]
+    for row in body:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in body]
+    return "\n".join(lines)
+
+
+def when(moment: datetime | None, now: datetime | None = None) -> str:
+    """`2026-11-28 13:48 UTC (5 min ago)`: a moment a person can place."""
+    if moment is None:
+        return "-"
+    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if now is None:
+        return text
+    seconds = int((now - moment).total_seconds())
+    if seconds < 0:
+        return f"{text} (in {_span(-seconds)})"
+    return f"{text} ({_span(seconds)} ago)"
+
+
+def _span(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"

@@ -209,7 +209,7 @@ def test_a_dry_run_writes_nothing_and_lists_the_plan(tmp_path: Path, plugins: Pl
     FakeSource.documents_queue = [document(1), document(2, customer=HOOLI)]
     report, plan = run(rules_for(tmp_path), plugins, dry_run=True)
     assert FakeSink.entries == {} and FakeSink.accounts == {}
-    assert [line.split()[0] for line in plan] == ["book", "book"]
+    assert [line.split()[0] for line in plan] == ["create", "book", "create", "book"]
     assert report.counts["customers.created"] == 2
     with StateStore.for_client(tmp_path, "acme") as state:
         assert state.ledger_counts()["booked"] == 0

@@ -21,7 +21,16 @@ ALL_KEYS = ("vat_number", "email", "name")
 class CustomerLinker:
     """Finds or creates the target account of each customer, once per run."""
 
-    def __init__(self, rules: Rules, state: StateStore, sink: Sink, report: RunReport, dry_run: bool) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        state: StateStore,
+        sink: Sink,
+        report: RunReport,
+        dry_run: bool,
+        plan: list[str] | None = None,
+    ) -> None:
+        self.plan = plan if plan is not None else []
         self.rules = rules
         self.state = state
         self.sink = sink
@@ -55,6 +64,7 @@ class CustomerLinker:
                 target = found
             elif self.dry_run:
                 self.report.add("customers.created")
+                self.plan.append(f"create  customer {customer.name} ({customer.kind}, {customer.id})")
                 target = f"(new account for {customer.name})"
             else:
                 self.state.customer_intent_set("target", customer.id)

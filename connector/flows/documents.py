@@ -17,6 +17,7 @@ The order of one run:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 
@@ -34,6 +35,7 @@ from connector.errors import (
 from connector.fingerprint import content_hash
 from connector.flows.customer_links import CustomerLinker
 from connector.mapping import build_entry, check_mapping
+from connector.payment_terms import choose
 from connector.records import Document, DocumentKind
 from connector.templates import Templates
 
@@ -120,10 +122,11 @@ def sync_documents(run: Run) -> None:
 
     wanted = {(journal_for(run, d.kind), d.kind, ref) for d, ref, _, _ in pending}
     existing = run.sink.existing_entries(wanted) if wanted else {}
-    linker = CustomerLinker(rules, state, run.sink, report, run.dry_run)
+    linker = CustomerLinker(rules, state, run.sink, report, run.dry_run, run.plan)
 
     stopped = False
-    for document, your_ref, description, fingerprint in pending:
+    for done, (document, your_ref, description, fingerprint) in enumerate(pending):
+        run.tick("documents", done, len(pending))
         if run.stopping("documents"):
             stopped = True
             break
@@ -140,14 +143,18 @@ def sync_documents(run: Run) -> None:
                 )
             continue
         try:
+            # The entry first: a document that is skipped or fails must not create its customer.
+            entry = build_entry(document, rules, reference, "", your_ref, description)
             customer_target = linker.target_for(document.customer)
-            entry = build_entry(document, rules, reference, customer_target, your_ref, description)
+            entry = dataclasses.replace(entry, customer_target_id=customer_target)
             if run.dry_run:
+                run.planned.append(entry)
                 report.add("documents.booked")
+                chosen = choose(document, rules, reference)
                 run.plan.append(
                     f"book    {document.key} {document.number}: journal {journal}, {len(entry.lines)} lines, "
                     f"{entry.total_excluding} + VAT {entry.total_vat} {entry.currency}, "
-                    f"condition {entry.payment_condition}"
+                    f"condition {entry.payment_condition} ({chosen.reason})"
                 )
                 continue
             killpoints.reached("documents.before_intent")
@@ -170,6 +177,7 @@ def sync_documents(run: Run) -> None:
             hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
             record_problem(run, document, RecordFailed(error.message, record_id=document.key, hint=hint))
 
+    run.tick("documents", len(pending), len(pending))
     if newest is not None and not run.dry_run and run.since is None and not stopped:
         with state.transaction():
             state.cursor_set(CURSOR, newest.isoformat())

@@ -1,0 +1,130 @@
+"""`connector check`'s findings against reference data, their severity and the exit code they make."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from connector.check import CheckResult, Finding, check_findings, render_check
+from connector.errors import Problem
+from connector.records import TaxRate
+from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
+from connector.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
+
+D = Decimal
+REFERENCE = ReferenceData(
+    vat_codes={
+        "1": VatCode("1", "BTW 21% incl.", "I", D("0.21")),
+        "4": VatCode("4", "BTW 21% excl.", "E", D("0.21")),
+        "2": VatCode("2", "BTW 6% excl.", "E", D("0.06")),
+    },
+    journals={"70": JournalInfo("70", "Verkoopboek", 20), "80": JournalInfo("80", "Inkoopboek", 22)},
+    accounts={
+        "7000": AccountInfo("7000", "Omzet hoog", 110),
+        "7010": AccountInfo("7010", "Omzet laag", 110),
+        "4000": AccountInfo("4000", "Kosten", 121),
+    },
+    payment_conditions={
+        "30": PaymentConditionInfo("30", "30 dagen", 30, 0, D("0"), "B"),
+        "8K": PaymentConditionInfo("8K", "8 dagen 2% korting", 30, 0, D("0.02"), "B"),
+        "DD": PaymentConditionInfo("DD", "Incasso", 30, 0, D("0"), "I"),
+    },
+)
+RATES = [TaxRate("t21", "21%", D("0.21")), TaxRate("t6", "6%", D("0.06"))]
+
+
+def rules(
+    vat: tuple[VatRule, ...] = (VatRule("21%", "4"), VatRule("6%", "2")),
+    journal: str = "70",
+    account: str = "7000",
+    default: str = "30",
+    direct_debit: str | None = "DD",
+) -> Rules:
+    return Rules(
+        version=1,
+        client="acme",
+        source=PluginSection("fake"),
+        sink=PluginSection("fake"),
+        sync=SyncRules(date(2026, 1, 1), credit_notes=False),
+        journals=Journals(invoices=journal),
+        vat=vat,
+        payment_terms=PaymentTermRules(default=default, direct_debit=direct_debit),
+        revenue_account=account,
+        locations={"payment_terms.default": (30, 12), "vat": (10, 1), 'vat."9%"': (12, 3)},
+    )
+
+
+def severities(findings: list[Finding]) -> list[tuple[str, str]]:
+    return sorted((f.severity, f.problem.path) for f in findings)
+
+
+def test_rules_that_fit_the_reference_data_have_no_findings_and_exit_0() -> None:
+    findings = check_findings(rules(), REFERENCE, RATES)
+    assert findings == []
+    assert CheckResult("acme.yaml", "acme", findings=findings).exit_code == 0
+
+
+def test_inclusive_code_purchase_journal_cost_account_and_discount_condition_are_errors() -> None:
+    findings = check_findings(
+        rules(vat=(VatRule("21%", "1"), VatRule("6%", "2")), journal="80", account="4000", default="8K"),
+        REFERENCE,
+        RATES,
+    )
+    assert severities(findings) == [
+        ("error", "journals.invoices"),
+        ("error", "payment_terms.default"),
+        ("error", "revenue_account"),
+        ("error", 'vat."21%".code'),
+    ]
+    assert CheckResult("acme.yaml", "acme", findings=findings).exit_code == 2
+
+
+def test_a_cost_account_gets_revenue_accounts_as_suggestion() -> None:
+    findings = check_findings(rules(account="4000"), REFERENCE, RATES)
+    assert findings[0].suggestion == "revenue accounts: '7000' (Omzet hoog), '7010' (Omzet laag)"
+
+
+def test_a_discount_condition_is_an_error_at_its_line_with_the_same_days_without_discount() -> None:
+    [finding] = check_findings(rules(default="8K"), REFERENCE, RATES)
+    assert (finding.problem.line, finding.problem.column) == (30, 12)
+    assert "has a payment discount of 2%" in finding.problem.message
+    assert finding.suggestion == "conditions without discount: '30' (30 dagen, 30 days)"
+
+
+def test_unmapped_rate_unused_rule_and_non_collection_direct_debit_are_warnings_exit_1() -> None:
+    findings = check_findings(
+        rules(vat=(VatRule("21%", "4"), VatRule("9%", "2")), direct_debit="30"), REFERENCE, RATES
+    )
+    assert severities(findings) == [
+        ("warning", "payment_terms.direct_debit"),
+        ("warning", "vat"),
+        ("warning", 'vat."9%"'),
+    ]
+    unused = next(f for f in findings if f.problem.path == 'vat."9%"')
+    assert unused.problem.line == 12 and unused.suggestion == "the department's rates: '6%', '21%'"
+    assert CheckResult("acme.yaml", "acme", findings=findings).exit_code == 1
+
+
+def test_a_code_of_another_percentage_than_the_source_rate_is_an_error() -> None:
+    findings = check_findings(rules(vat=(VatRule("21%", "2"), VatRule("6%", "2"))), REFERENCE, RATES)
+    assert severities(findings) == [("error", 'vat."21%".code')]
+    assert "is 6% in the target but source rate '21%' is 21%" in findings[0].problem.message
+
+
+def test_without_source_rates_only_the_target_is_checked() -> None:
+    assert check_findings(rules(vat=(VatRule("9%", "2"),)), REFERENCE, None) == []
+
+
+def test_the_text_report_names_file_line_severity_and_counts() -> None:
+    problem = Problem(3, 5, "journals.invoices", "journal '80' is wrong", file="acme.yaml")
+    result = CheckResult(
+        "acme.yaml",
+        "acme",
+        authorized={"source": "me"},
+        findings=[Finding("error", problem, "use '70'")],
+    )
+    text = render_check(result)
+    assert "acme.yaml: source authorized as me" in text
+    assert "acme.yaml:3:5: error: journals.invoices: journal '80' is wrong\n    suggestion: use '70'" in text
+    assert "1 error, 0 warnings" in text
+    assert result.to_dict()["findings"][0]["suggestion"] == "use '70'"
