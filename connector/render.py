@@ -17,7 +17,10 @@ STATUS_WORDS = {
 def render_report(report: RunReport) -> str:
     """A readable summary; partial success is never printed as success."""
     title = "dry run (nothing was written)" if report.dry_run else "run"
-    lines = [f"{report.client}: {title} of {', '.join(report.flows)}: {STATUS_WORDS[report.status]}"]
+    status = STATUS_WORDS[report.status]
+    if report.status == "partial" and not report.outcomes:
+        status = "PAUSED: stopped early, nothing failed; the next run continues"
+    lines = [f"{report.client}: {title} of {', '.join(report.flows)}: {status}"]
     groups: dict[str, list[str]] = {}
     for key in sorted(report.counts):
         group, _, what = key.partition(".")

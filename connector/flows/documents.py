@@ -172,6 +172,8 @@ def sync_documents(run: Run) -> None:
                 run, document, RecordFailed(error.message, record_id=document.key, hint=error.hint)
             )
         except Paused:
+            left = len(pending) - done
+            report.notices.append(f"documents: {left} left for the next run")
             raise
         except RetriableError as error:
             hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
