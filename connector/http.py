@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -55,6 +56,7 @@ class RateGovernor:
         clock: Callable[[], datetime],
         sleep: Callable[[float], None],
         day_reserve: int = 0,
+        reserve_share: float = 1.0,
     ) -> None:
         self.service = service
         self.per_minute = per_minute
@@ -62,6 +64,7 @@ class RateGovernor:
         self.clock = clock
         self.sleep = sleep
         self.day_reserve = day_reserve
+        self.reserve_share = reserve_share
         self.recent: deque[datetime] = deque()
         self.minute: Budget | None = None
         self.day: Budget | None = None
@@ -70,7 +73,7 @@ class RateGovernor:
     def wait_for_budget(self) -> None:
         """Block until a call fits in the minute; stop cleanly when the day is spent."""
         now = self.clock()
-        if self.day and now < self.day.resets_at and self.day.remaining <= self.day_reserve:
+        if self.day and now < self.day.resets_at and self.day.remaining <= self.reserve:
             raise BudgetExhausted(self.service, self.day.resets_at)
         delay = 0.0
         if self.minute and now < self.minute.resets_at and self.minute.remaining <= 0:
@@ -83,6 +86,15 @@ class RateGovernor:
             log.info("%s: waiting %.1f s for rate budget", self.service, delay)
             self.waited += delay
             self.sleep(delay)
+
+    @property
+    def reserve(self) -> int:
+        """The calls of the day kept back: `day_reserve`, but at most `reserve_share` of the daily
+        limit, so that a division allowed 150 calls a day does not keep 100 of them unused."""
+        limit = self.day.limit if self.day else self.per_day
+        if not limit:
+            return self.day_reserve
+        return min(self.day_reserve, math.ceil(limit * self.reserve_share))
 
     def record_call(self) -> None:
         self.recent.append(self.clock())
@@ -193,6 +205,9 @@ class ApiClient:
             if status >= 400 and status != 429:
                 self.context.errors.record(self.service, endpoint, self.context.clock())
             if status == 429:
+                day = self.governor.day
+                if day is not None and day.remaining <= 0 and self.context.clock() < day.resets_at:
+                    raise BudgetExhausted(self.service, day.resets_at)  # waiting cannot help today
                 if attempt <= self.max_retries + 2:
                     self.retries += 1
                     self.governor.wait_until(self.retry_at(response))

@@ -183,3 +183,32 @@ def test_an_endpoint_that_keeps_failing_is_left_alone_for_the_hour() -> None:
     with pytest.raises(ApiError):
         client.request("POST", "/entries", json={})
     assert len(seen) == Client.max_errors_per_hour + 2
+
+
+def test_the_daily_reserve_shrinks_with_a_small_daily_limit() -> None:
+    """A reserve of 100 calls in 5,000 is 2%: a division allowed 150 a day keeps 3, not 100."""
+    clock = FakeClock()
+    resets = clock.now() + timedelta(hours=5)
+
+    def governor(limit: int, remaining: int) -> RateGovernor:
+        kept = RateGovernor(
+            service="fake",
+            per_minute=60,
+            per_day=5000,
+            clock=clock.now,
+            sleep=clock.sleep,
+            day_reserve=100,
+            reserve_share=0.02,
+        )
+        kept.observe([Budget("day", limit, remaining, resets)])
+        return kept
+
+    governor(150, 4).wait_for_budget()  # 4 left, 3 kept: one more call may go
+    with pytest.raises(BudgetExhausted):
+        governor(150, 3).wait_for_budget()
+    governor(5000, 101).wait_for_budget()
+    with pytest.raises(BudgetExhausted):
+        governor(5000, 100).wait_for_budget()
+    spent = governor(150, 3)
+    spent.day_reserve = 0  # what `reserve(0)` does for the payments flow: the reserve may be spent
+    spent.wait_for_budget()

@@ -9,7 +9,8 @@ with what Exact adds (notes §2, §4, §5):
   minutely ``X-RateLimit-Minutely-*``; resets in UTC epoch milliseconds). Until the first answer the
   documented 60 per minute and 5,000 per day are assumed. A 429 is retried at
   ``X-RateLimit-Minutely-Reset``; a 429 for the day stops the run cleanly (`BudgetExhausted`);
-- the daily **reserve**: `day_reserve` calls (100 by default) are kept for the payments flow. Writing
+- the daily **reserve**: `day_reserve` calls (100 by default, but never more than 2% of the daily
+  limit the headers announce: 3 of 150) are kept for the payments flow. Writing
   documents and customers stops when only the reserve is left; reading payments may spend it, inside
   ``with client.reserve(0):`` (the sink does that in `payment_changes`);
 - errors: the OData body ``{"error":{"message":{"value": …}}}`` becomes an `ExactApiError` whose
@@ -94,6 +95,7 @@ class ExactClient(ApiClient):
             clock=context.clock,
             sleep=context.sleep,
             day_reserve=day_reserve,
+            reserve_share=DAY_RESERVE / PER_DAY,
         )
         super().__init__(base_url, context, governor)
         self.division = division

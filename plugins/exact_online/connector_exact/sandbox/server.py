@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from connector.sandbox import Request, Response, SandboxServer
+from connector.sandbox import Fault, Request, Response, SandboxServer
 
 from . import payments
 from .admin import AdminMixin
@@ -112,23 +112,18 @@ class ExactSandbox(AdminMixin, SandboxServer):
             access = self.oauth.bearer(request)
         except ODataError as error:
             return error.response()
-        rest = request.path[len("/api/v1/") :].strip("/")
-        head, _, tail = rest.partition("/")
-        division = self._current_division()
-        if head in ("current", "system"):
-            resource = rest
-        elif head.isdigit():
-            division, resource = int(head), tail
-        else:
+        located = self._locate(request.path)
+        if located is None:
+            head = request.path[len("/api/v1/") :].strip("/").partition("/")[0]
             return ODataError(404, f"Resource not found for the segment '{head}'.").response()
-        endpoint_name = re.sub(r"\(.*$", "", resource) or resource
+        division, resource, endpoint_name, in_division = located
         headers: dict[str, str] = {}
         try:
             if division not in self.store.divisions:
                 raise ODataError(403, "Forbidden", headers={"Reason": "NoDivisionAccess"})
             self.error_budget.check(access.client_id, division, endpoint_name)
             headers = self.limiter.take(access.client_id, division)
-            response = self._route(request, division, resource, head.isdigit())
+            response = self._route(request, division, resource, in_division)
         except ODataError as error:
             response = error.response()
         if response.status != 429:
@@ -138,6 +133,32 @@ class ExactSandbox(AdminMixin, SandboxServer):
 
     def _current_division(self) -> int:
         return next(iter(self.store.divisions), DIVISION)
+
+    def _locate(self, path: str) -> tuple[int, str, str, bool] | None:
+        """(division, resource, endpoint name, in a division's URL) of an /api/v1/ path; None if unknown."""
+        rest = path[len("/api/v1/") :].strip("/")
+        head, _, tail = rest.partition("/")
+        if head in ("current", "system"):
+            division, resource = self._current_division(), rest
+        elif head.isdigit():
+            division, resource = int(head), tail
+        else:
+            return None
+        return division, resource, re.sub(r"\(.*$", "", resource) or resource, head.isdigit()
+
+    def _take_fault(self, request: Request) -> Fault | None:
+        """An injected error answer counts in the error budget as Exact's own answer would (§4.6)."""
+        fault = super()._take_fault(request)
+        if fault is None or fault.kind != "status" or not request.path.startswith("/api/v1/"):
+            return fault
+        with self.lock:
+            header = request.header("Authorization") or ""
+            token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+            access = self.oauth.access_tokens.get(token)
+            located = self._locate(request.path)
+            if access is not None and located is not None:
+                self.error_budget.record(access.client_id, located[0], located[2], fault.status)
+        return fault
 
     def _route(self, request: Request, division: int, resource: str, in_division: bool) -> Response:
         base = f"{self.url}/api/v1/{division}"
