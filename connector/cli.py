@@ -160,18 +160,10 @@ def run(
     if watch:
         if as_json or dry_run:
             raise click.UsageError("--json and --dry-run are for a single run, not --watch")
-        from connector import engine
+        from connector.watch import watch_cli
 
         raise Exit(
-            engine.run_cli(
-                rules_path,
-                watch=True,
-                dry_run=False,
-                since=None,
-                only=only,
-                state_dir=state_dir,
-                echo=click.echo,
-            )
+            watch_cli(rules_path, plugins=Plugins.load(), only=only, state_dir=state_dir, echo=click.echo)
         )
     from connector.plan import run_command
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from connector import rules as rules_module
 from connector import secrets
 from connector.errors import (
     EXIT_OK,
@@ -27,7 +26,6 @@ from connector.errors import (
 from connector.lock import ClientLock
 from connector.plugins import Plugins
 from connector.records import JournalEntry
-from connector.render import render_report
 from connector.report import RunReport
 from connector.rules.model import Rules
 from connector.services import ServiceContext, Sink, Source, utcnow
@@ -181,29 +179,3 @@ def run_once(
 
 def exit_code(report: RunReport) -> int:
     return EXIT_OK if report.status == "success" else EXIT_PARTIAL
-
-
-def run_cli(
-    rules_path: Path,
-    *,
-    watch: bool,
-    dry_run: bool,
-    since: date | None,
-    only: str | None,
-    state_dir: Path | None,
-    echo: Callable[[str], None],
-) -> int:
-    """`connector run`: load, run, print the report; the exit code says how it went."""
-    plugins = Plugins.load()
-    if watch:
-        from connector.watch import watch_cli
-
-        return watch_cli(rules_path, plugins=plugins, only=only, state_dir=state_dir, echo=echo)
-    rules = rules_module.load(rules_path, plugins=plugins)
-    report, plan = run_once(
-        rules, plugins, flows=flows_for(rules, only), dry_run=dry_run, since=since, state_dir=state_dir
-    )
-    for line in plan:
-        echo(line)
-    echo(render_report(report))
-    return exit_code(report)

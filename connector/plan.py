@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from connector import rules as rules_module
 from connector.engine import Run, exit_code, flows_for, run_once
+from connector.errors import AuthorizationNeeded
 from connector.http import ApiClient, Budget
 from connector.plugins import Plugins
 from connector.refcache import to_jsonable
@@ -133,15 +134,18 @@ def run_command(
         if progress_stream is not None and not as_json and progress_stream.isatty():
             run.progress = terminal_progress(progress_stream)
 
-    report, plan = run_once(
-        rules,
-        plugins,
-        flows=flows_for(rules, only),
-        dry_run=dry_run,
-        since=since,
-        state_dir=state_dir,
-        on_run=watch,
-    )
+    try:
+        report, plan = run_once(
+            rules,
+            plugins,
+            flows=flows_for(rules, only),
+            dry_run=dry_run,
+            since=since,
+            state_dir=state_dir,
+            on_run=watch,
+        )
+    except AuthorizationNeeded as error:  # name the user's own rule file in the hint
+        raise AuthorizationNeeded(error.message, rules=str(rules_path), side=error.side) from error
     run = seen[0]
     found = estimate(report, run) if dry_run else None
     if as_json:
@@ -153,8 +157,9 @@ def run_command(
             data["entries"] = [to_jsonable(entry) for entry in run.planned]
         echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
         return exit_code(report)
-    for line in plan:
-        echo(line)
+    if dry_run:  # a real run's problems are in its report; repeating them as plan lines is noise
+        for line in plan:
+            echo(line)
     if show_payload:
         for entry in run.planned:
             echo(f"entry for {entry.document_key} ({entry.your_ref}):")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -262,13 +262,17 @@ def test_an_imported_company_is_linked_both_ways_and_its_invoices_use_its_accoun
 def test_a_spent_budget_stops_documents_cleanly_payments_still_run_and_the_next_run_goes_on(
     tmp_path: Path, plugins: Plugins
 ) -> None:
-    FakeSource.documents_queue = [document(1), document(2), document(3)]
+    FakeSource.documents_queue = [document(1, updated=1), document(2, updated=2), document(3, updated=3)]
     FakeSink.writes_left = 2
     report, _ = run(rules_for(tmp_path), plugins, flows=("documents", "payments"))
     assert report.counts["documents.booked"] == 2
     assert report.status == "partial" and report.incomplete
     assert any(notice.startswith("documents: the daily call budget") for notice in report.notices)
     assert FakeSink.log[-1] == "payment_changes", "the payments flow still ran after documents paused"
+    with StateStore.for_client(tmp_path, "acme") as state:
+        place = state.cursor_get("documents.updated_since")
+    third = document(3, updated=3).updated_at
+    assert third is not None and place == (third - timedelta(seconds=1)).isoformat(), "read again from doc 3"
     FakeSink.writes_left = None
     report, _ = run(rules_for(tmp_path), plugins)
     assert booked_refs() == ["2026 / 1", "2026 / 2", "2026 / 3"]

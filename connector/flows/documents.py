@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from connector import killpoints
 from connector.engine import Run
@@ -172,8 +172,8 @@ def sync_documents(run: Run) -> None:
                 run, document, RecordFailed(error.message, record_id=document.key, hint=error.hint)
             )
         except Paused:
-            left = len(pending) - done
-            report.notices.append(f"documents: {left} left for the next run")
+            report.notices.append(f"documents: {len(pending) - done} left for the next run")
+            keep_place(run, [item[0] for item in pending[done:]])
             raise
         except RetriableError as error:
             hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
@@ -185,6 +185,20 @@ def sync_documents(run: Run) -> None:
             state.cursor_set(CURSOR, newest.isoformat())
             killpoints.reached("documents.cursor_uncommitted")
         killpoints.reached("documents.after_cursor")
+
+
+def keep_place(run: Run, left: list[Document]) -> None:
+    """A paused run moves the cursor up to just before the oldest change it did not reach, so the
+    next run reads only from there, not every document again."""
+    if run.dry_run or run.since is not None:
+        return
+    stamps = [document.updated_at for document in left if document.updated_at]
+    if not stamps:
+        return
+    place = min(stamps) - timedelta(seconds=1)  # whether the source's filter is inclusive or not
+    current = run.state.cursor_get(CURSOR)
+    if current is None or datetime.fromisoformat(current) < place:
+        run.state.cursor_set(CURSOR, place.isoformat())
 
 
 def record_problem(run: Run, document: Document, error: RecordError) -> None:
