@@ -18,7 +18,6 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -30,31 +29,12 @@ from connector.plugins import Plugins
 from connector.render import render_report
 from connector.state import StateStore
 from connector_exact.sandbox import ExactSandbox
+from connector_exact.sandbox.testing import entry_keys
 from connector_teamleader.sandbox import TeamleaderSandbox
+from connector_teamleader.sandbox.testing import booked_documents
 
 START = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 DIVISION = "1234567"
-Key = tuple[str, int, str]
-
-
-def in_range(teamleader: TeamleaderSandbox, start: date) -> set[Key]:
-    """Every document Teamleader has booked for the demo department on or after `start`."""
-    department = teamleader.department_id()
-    invoices = {
-        ("70", 20, str(item.invoice_number))
-        for item in teamleader.invoices.values()
-        if item.status != "draft"
-        and item.department_id == department
-        and (item.invoice_date or start) >= start
-    }
-    notes = {
-        ("71", 21, str(item.credit_note_number))
-        for item in teamleader.credit_notes.values()
-        if item.status != "draft"
-        and item.department_id == department
-        and (item.credit_note_date or start) >= start
-    }
-    return invoices | notes
 
 
 def api_calls(box: Any, day: date | None = None) -> list[Any]:
@@ -82,9 +62,9 @@ def soak(total: int) -> bool:
         plugins = Plugins.load()
         assert world.rules_path is not None
         rules = rules_module.load(world.rules_path, plugins=plugins)
-        demo = len(in_range(teamleader, rules.sync.start_date))
+        demo = len(booked_documents(teamleader, rules.sync.start_date))
         teamleader.generate(total - demo, seed=6000, start=date(2026, 1, 1), days=300, backdate=True)
-        wanted = in_range(teamleader, rules.sync.start_date)
+        wanted = booked_documents(teamleader, rules.sync.start_date)
 
         def clock() -> datetime:
             return exact.clock.now()
@@ -124,10 +104,7 @@ def soak(total: int) -> bool:
                 break
             sleep((datetime.combine(today + timedelta(days=1), START.time(), UTC) - clock()).total_seconds())
 
-        holds = Counter(
-            (str(e["Journal"]).strip(), int(e["Type"]), str(e["YourRef"]))
-            for e in exact.state()["divisions"][DIVISION]["sales_entries"]
-        )
+        holds = entry_keys(exact)
         duplicates = sum(count - 1 for count in holds.values() if count > 1)
         missing = len(wanted - set(holds))
         refused = [c for box in (exact, teamleader) for c in api_calls(box) if c.status == 429]

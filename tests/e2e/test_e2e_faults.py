@@ -34,11 +34,12 @@ from connector.rules.model import Rules
 from connector.sandbox import CallRecord, Fault
 from connector.state import StateStore, state_dir_for
 from connector_exact.sandbox import ExactSandbox
+from connector_exact.sandbox.testing import assert_each_once, entry_keys
 from connector_teamleader.sandbox import TeamleaderSandbox
+from connector_teamleader.sandbox.testing import booked_documents
 
 DIVISION = "1234567"
 ODATA_ERROR = '{"error":{"code":"","message":{"lang":"","value":"Interne fout: probeer het later opnieuw"}}}'
-Key = tuple[str, int, str]
 
 
 @dataclass
@@ -122,33 +123,9 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
 # -- counting both sides --------------------------------------------------------------------------
 
 
-def in_range(teamleader: TeamleaderSandbox, start: date = date(2026, 1, 1)) -> set[Key]:
-    """Every document Teamleader has booked for the rule file's department on or after `start`."""
-    department = teamleader.department_id()
-    wanted: set[Key] = set()
-    for invoice in teamleader.invoices.values():
-        when = invoice.invoice_date
-        if invoice.status != "draft" and invoice.department_id == department and when and when >= start:
-            wanted.add(("70", 20, str(invoice.invoice_number)))
-    for note in teamleader.credit_notes.values():
-        when = note.credit_note_date
-        if note.status != "draft" and note.department_id == department and when and when >= start:
-            wanted.add(("71", 21, str(note.credit_note_number)))
-    return wanted
-
-
-def booked(exact: ExactSandbox) -> Counter[Key]:
-    entries = exact.state()["divisions"][DIVISION]["sales_entries"]
-    return Counter((str(e["Journal"]).strip(), int(e["Type"]), str(e["YourRef"])) for e in entries)
-
-
 def assert_each_document_once(engine: Engine) -> None:
     """Zero duplicates, zero missing: Exact holds every booked Teamleader document exactly once."""
-    holds, wanted = booked(engine.exact), in_range(engine.teamleader)
-    doubled = {key: count for key, count in holds.items() if count > 1}
-    missing = wanted - set(holds)
-    assert not doubled, f"booked twice: {doubled}"
-    assert not missing, f"{len(missing)} documents missing: {sorted(missing)[:5]}"
+    assert_each_once(engine.exact, booked_documents(engine.teamleader))
 
 
 def api_calls(box: Any, *statuses: int) -> list[CallRecord]:
@@ -220,8 +197,8 @@ def test_a_slow_exact_post_is_reported_unknown_and_linked_by_the_next_run(engine
     assert len(failures) == 1, first.text
     assert "no answer on salesentry/SalesEntries (ReadTimeout)" in failures[0]
     assert "never doubled" in first.text
-    wanted = in_range(engine.teamleader)
-    wait_for(lambda: len(booked(engine.exact)) == len(wanted))
+    wanted = booked_documents(engine.teamleader)
+    wait_for(lambda: len(entry_keys(engine.exact)) == len(wanted))
 
     second = engine.run(timeout=0.3)
     assert second.code == 0, second.text
@@ -359,7 +336,7 @@ def test_a_spent_daily_budget_says_how_many_documents_are_left(budget_day: Engin
     engine = budget_day
     first = engine.run()
     assert first.report is not None
-    left = len(in_range(engine.teamleader)) - first.report.counts.get("documents.booked", 0)
+    left = len(booked_documents(engine.teamleader)) - first.report.counts.get("documents.booked", 0)
     assert re.search(rf"documents: .*\b{left} left\b", first.text), first.text
 
 

@@ -8,8 +8,7 @@ Exact holds every document Teamleader booked exactly once (by journal, type and 
 from __future__ import annotations
 
 import time
-from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,38 +19,15 @@ from connector.sandbox import CallRecord, Fault
 from connector.state import StateStore
 from connector.tokens import Tokens
 from connector_exact.sandbox import ExactSandbox
+from connector_exact.sandbox.testing import assert_each_once
 from connector_teamleader.sandbox import TeamleaderSandbox
+from connector_teamleader.sandbox.testing import booked_documents
 
 DIVISION = "1234567"
 
 
-def in_range(teamleader: TeamleaderSandbox, start: date = date(2026, 1, 1)) -> set[tuple[str, int, str]]:
-    """Every document Teamleader has booked for the rule file's department on or after `start`."""
-    department = teamleader.department_id()
-    invoices = {
-        ("70", 20, str(item.invoice_number))
-        for item in teamleader.invoices.values()
-        if item.status != "draft"
-        and item.department_id == department
-        and (item.invoice_date or start) >= start
-    }
-    notes = {
-        ("71", 21, str(item.credit_note_number))
-        for item in teamleader.credit_notes.values()
-        if item.status != "draft"
-        and item.department_id == department
-        and (item.credit_note_date or start) >= start
-    }
-    return invoices | notes
-
-
 def assert_each_document_once(exact: ExactSandbox, teamleader: TeamleaderSandbox) -> None:
-    entries = exact.state()["divisions"][DIVISION]["sales_entries"]
-    holds = Counter((str(e["Journal"]).strip(), int(e["Type"]), str(e["YourRef"])) for e in entries)
-    doubled = {key: count for key, count in holds.items() if count > 1}
-    assert not doubled, f"booked twice: {doubled}"
-    missing = in_range(teamleader) - set(holds)
-    assert not missing, f"{len(missing)} documents missing: {sorted(missing)[:5]}"
+    assert_each_once(exact, booked_documents(teamleader))
 
 
 def token_calls(box: Any) -> list[CallRecord]:

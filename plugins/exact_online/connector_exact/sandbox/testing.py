@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -144,3 +145,23 @@ def account_id(sandbox: ExactSandbox, code: str, division: int = DIVISION) -> st
     """The GUID of a customer account by its (blank-padded) code, read in-process."""
     rows = sandbox.ledger(division).division.table("accounts").values()
     return str(next(row["ID"] for row in rows if str(row["Code"]).strip() == code))
+
+
+KINDS = {20: "invoice", 21: "credit_note"}
+
+
+def entry_keys(sandbox: ExactSandbox, division: int = DIVISION) -> Counter[tuple[str, str]]:
+    """How many sales entries hold each (kind, YourRef): 1 each, when nothing was doubled."""
+    return Counter(
+        (KINDS.get(int(e["Type"]), str(e["Type"])), str(e["YourRef"]))
+        for e in booked_entries(sandbox, division)
+    )
+
+
+def assert_each_once(sandbox: ExactSandbox, wanted: set[tuple[str, str]]) -> None:
+    """Zero duplicates and zero missing among the (kind, YourRef) a run had to book."""
+    holds = entry_keys(sandbox)
+    doubled = {key: count for key, count in holds.items() if count > 1}
+    missing = wanted - set(holds)
+    assert not doubled, f"booked twice: {doubled}"
+    assert not missing, f"{len(missing)} documents missing: {sorted(missing)[:5]}"
