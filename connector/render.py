@@ -22,9 +22,24 @@ def render_report(report: RunReport) -> str:
         status = "PAUSED: stopped early, nothing failed; the next run continues"
     lines = [f"{report.client}: {title} of {', '.join(report.flows)}: {status}"]
     groups: dict[str, list[str]] = {}
+    booked = {
+        key.partition(".")[2]: n for key, n in sorted(report.counts.items()) if key.startswith("booked.")
+    }
+    # Which kinds were booked, when there was more than one: "95 invoices, 8 credit notes".
+    kinds = (
+        ", ".join(
+            f"{n} {kind.replace('_', ' ')[:-1] if n == 1 else kind.replace('_', ' ')}"
+            for kind, n in booked.items()
+        )
+        if len(booked) > 1
+        else ""
+    )
     for key in sorted(report.counts):
         group, _, what = key.partition(".")
-        groups.setdefault(group, []).append(f"{report.counts[key]} {what}")
+        if group == "booked":
+            continue  # shown with documents: "103 booked (95 invoices, 8 credit notes)"
+        detail = f" ({kinds})" if key == "documents.booked" and kinds else ""
+        groups.setdefault(group, []).append(f"{report.counts[key]} {what}{detail}")
     for group, parts in groups.items():
         lines.append(f"  {group}: {', '.join(parts)}")
     if report.calls:

@@ -150,6 +150,7 @@ def sync_documents(run: Run) -> None:
             if run.dry_run:
                 run.planned.append(entry)
                 report.add("documents.booked")
+                report.add(f"booked.{document.kind}s")
                 chosen = choose(document, rules, reference)
                 run.plan.append(
                     f"book    {document.key} {document.number}: journal {journal}, {len(entry.lines)} lines, "
@@ -165,6 +166,7 @@ def sync_documents(run: Run) -> None:
             state.ledger_record_result(document.key, target, "booked", number=document.number)
             killpoints.reached("documents.after_result")
             report.add("documents.booked")
+            report.add(f"booked.{document.kind}s")
         except RecordError as error:
             record_problem(run, document, error)
         except ApiError as error:

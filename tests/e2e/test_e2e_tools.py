@@ -130,7 +130,7 @@ def test_a_dry_run_shows_payloads_and_the_calls_a_run_needs_against_the_budget_l
     assert data["dry_run"] is True and data["counts"]["documents.booked"] == 1
     assert any(line.startswith("book    invoice:") for line in data["plan"])
     sink = data["estimate"]["sink"]
-    assert data["counts"] == {"customers.created": 1, "documents.booked": 1}
+    assert data["counts"] == {"customers.created": 1, "documents.booked": 1, "booked.invoices": 1}
     assert sink["writes"] == 2  # one entry, one new customer account
     assert sink["needed"] == sink["reads"] + 2 and sink["left_today"] > 0
 
