@@ -86,11 +86,6 @@ def collect(run: Run) -> list[Document]:
 
 def sync_documents(run: Run) -> None:
     rules, state, report = run.rules, run.state, run.report
-    reference = run.sink.reference_data()
-    problems = check_mapping(rules, reference)
-    if problems:
-        raise RuleFileError(str(rules.path or rules.client), problems)
-
     documents = collect(run)
     templates = Templates(rules)
     pending: list[tuple[Document, str, str, str]] = []  # document, your_ref, description, hash
@@ -120,8 +115,17 @@ def sync_documents(run: Run) -> None:
             continue
         pending.append((document, your_ref, description, fingerprint))
 
+    if not pending:  # nothing to book: the target's reference data is not even read
+        advance_cursor(run, newest)
+        return
+    # Read once per run, and checked before the first write: a missing or inclusive VAT code, a
+    # journal or account that is not there, stops the run before anything is booked.
+    reference = run.sink.reference_data()
+    problems = check_mapping(rules, reference)
+    if problems:
+        raise RuleFileError(str(rules.path or rules.client), problems)
     wanted = {(journal_for(run, d.kind), d.kind, ref) for d, ref, _, _ in pending}
-    existing = run.sink.existing_entries(wanted) if wanted else {}
+    existing = run.sink.existing_entries(wanted)
     linker = CustomerLinker(rules, state, run.sink, report, run.dry_run, run.plan)
 
     stopped = False
@@ -182,11 +186,18 @@ def sync_documents(run: Run) -> None:
             record_problem(run, document, RecordFailed(error.message, record_id=document.key, hint=hint))
 
     run.tick("documents", len(pending), len(pending))
-    if newest is not None and not run.dry_run and run.since is None and not stopped:
-        with state.transaction():
-            state.cursor_set(CURSOR, newest.isoformat())
-            killpoints.reached("documents.cursor_uncommitted")
-        killpoints.reached("documents.after_cursor")
+    if not stopped:
+        advance_cursor(run, newest)
+
+
+def advance_cursor(run: Run, newest: datetime | None) -> None:
+    """After every document was handled: the next run reads only what changed since the newest."""
+    if newest is None or run.dry_run or run.since is not None:
+        return
+    with run.state.transaction():
+        run.state.cursor_set(CURSOR, newest.isoformat())
+        killpoints.reached("documents.cursor_uncommitted")
+    killpoints.reached("documents.after_cursor")
 
 
 def keep_place(run: Run, left: list[Document]) -> None:
