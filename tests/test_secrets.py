@@ -47,3 +47,10 @@ def test_report_outcomes_are_masked() -> None:
 def test_short_values_are_not_treated_as_secrets() -> None:
     secrets.register("abc")
     assert secrets.mask("abc def") == "abc def"
+
+
+def test_a_webhook_url_from_the_rule_file_is_masked_everywhere() -> None:
+    from connector.rules import register_secrets
+
+    register_secrets({"notify": {"webhook": "https://hooks.example.com/T0SECRET/xyz123"}})
+    assert secrets.mask("posting to https://hooks.example.com/T0SECRET/xyz123") == "posting to ***"

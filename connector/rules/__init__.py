@@ -58,6 +58,10 @@ def load(
     return rules
 
 
+# URLs whose path is usually a secret (a webhook's token): never printed whole.
+SECRET_URLS = {("notify", "webhook"), ("triggers", "immediate", "public_url")}
+
+
 def register_secrets(data: Any, path: tuple[str | int, ...] = ()) -> None:
     """Every secret value of the expanded rules is masked from now on (connector.secrets)."""
     if isinstance(data, dict):
@@ -66,7 +70,7 @@ def register_secrets(data: Any, path: tuple[str | int, ...] = ()) -> None:
     elif isinstance(data, list):
         for index, value in enumerate(data):
             register_secrets(value, (*path, index))
-    elif isinstance(data, str) and schema.is_secret(path):
+    elif isinstance(data, str) and (schema.is_secret(path) or path in SECRET_URLS):
         secrets.register(data)
 
 
