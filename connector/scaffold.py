@@ -215,8 +215,7 @@ def run_init(request: InitRequest, plugins: Plugins, *, ask: Ask, echo: Callable
             cache = ReferenceCache.for_client(directory, client)
             cache.store_source(source, rates)
             cache.store_sink(sink, reference)
-            default_term = getattr(source, "default_payment_term", None)  # optional capability
-            term = default_term() if callable(default_term) else None
+            term = source.default_payment_term() if isinstance(source, Source) else None
         finally:
             for service in services.values():
                 service.close()

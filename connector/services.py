@@ -21,7 +21,15 @@ from typing import Any, ClassVar, Protocol
 
 import httpx
 
-from connector.records import Customer, Document, DocumentKind, JournalEntry, PaymentStatus, TaxRate
+from connector.records import (
+    Customer,
+    Document,
+    DocumentKind,
+    JournalEntry,
+    PaymentStatus,
+    PaymentTerm,
+    TaxRate,
+)
 from connector.tokens import MemoryTokenStore, TokenStore
 
 
@@ -133,6 +141,11 @@ class Source(Service):
     def save_customer(self, customer: Customer, existing_id: str | None) -> str:
         """Create (`existing_id` None) or update an imported customer; return its id."""
         raise NotImplementedError
+
+    def default_payment_term(self) -> PaymentTerm | None:
+        """The term new documents get when nobody chose one (init guesses the default condition
+        from it), or None when the service has no such setting."""
+        return None
 
     def subscribe(self, url: str) -> None:
         """Ask the service to POST to `url` whenever an invoice or credit note is booked."""

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, TypeVar
 
 from connector.errors import ApiError, ConfigurationError
 from connector.oauth import TokenKeeper
-from connector.records import Customer, Document, DocumentKind, TaxRate
+from connector.records import Customer, Document, DocumentKind, PaymentTerm, TaxRate
 from connector.services import ServiceContext, Source
 
 from . import translate
@@ -50,6 +50,7 @@ KINDS: dict[str, Kind] = {
 
 
 WEBHOOK_TYPES = ("invoice.booked", "creditNote.booked")
+TERM_TYPES = ("after_invoice_date", "end_of_month", "cash")
 
 
 class TeamleaderSource(Source):
@@ -330,6 +331,19 @@ class TeamleaderSource(Source):
 
     def save_customer(self, customer: Customer, existing_id: str | None) -> str:
         return self.customers.save(customer, existing_id)
+
+    def default_payment_term(self) -> PaymentTerm | None:
+        """`paymentTerms.list`'s `meta.default` (added Dec 2023, notes §7.7), else None."""
+        payload = self.client.call("paymentTerms.list", {}, safe=True) or {}
+        default = (payload.get("meta") or {}).get("default")
+        for item in payload.get("data") or []:
+            if item.get("id") == default and item.get("type") in (
+                "after_invoice_date",
+                "end_of_month",
+                "cash",
+            ):
+                return PaymentTerm(item["type"], int(item.get("days") or 0))
+        return None
 
     def subscribe(self, url: str) -> None:
         """`webhooks.register` for booked invoices and credit notes (their payload carries only the
