@@ -73,6 +73,19 @@ class Ledger:
     def condition(self, code: Any) -> Row | None:
         return self.division.find("payment_conditions", Code=str(code)) if code not in (None, "") else None
 
+    def _reference(self, table: str, value: Any, label: str, errors: list[str]) -> Row | None:
+        """The row a mandatory GUID field refers to, or None with Exact's message for what is wrong."""
+        if value in (None, ""):
+            errors.append(f"Verplicht: {label}")
+            return None
+        try:
+            row = self.division.table(table).get(parse_guid(value))
+        except ValueError:
+            row = None
+        if row is None:
+            errors.append(f"Ongeldige referentie: {label}")
+        return row
+
     def gl_of_type(self, gl_type: int) -> Row | None:
         return self.division.find("gl_accounts", Type=gl_type)
 
@@ -117,16 +130,7 @@ class Ledger:
             elif journal["Type"] not in SALES_JOURNAL_TYPES:
                 errors.append("Ongeldig: Dagboek")
         header["journal"] = journal
-        customer = None
-        if payload.get("Customer") in (None, ""):
-            errors.append("Verplicht: Klant")
-        else:
-            try:
-                customer = self.division.table("accounts").get(parse_guid(payload["Customer"]))
-            except ValueError:
-                customer = None
-            if customer is None:
-                errors.append("Ongeldige referentie: Klant")
+        customer = self._reference("accounts", payload.get("Customer"), "Klant", errors)
         header["customer"] = customer
         try:
             entry_type = int(payload.get("Type") or 20)
@@ -167,18 +171,9 @@ class Ledger:
                 "Error processing request stream. The request should be a valid top-level resource object."
             )
             return {}
-        gl = None
-        if line.get("GLAccount") in (None, ""):
-            errors.append("Verplicht: Grootboekrekening")
-        else:
-            try:
-                gl = self.division.table("gl_accounts").get(parse_guid(line["GLAccount"]))
-            except ValueError:
-                gl = None
-            if gl is None:
-                errors.append("Ongeldige referentie: Grootboekrekening")
-            elif gl["Type"] != REVENUE:
-                errors.append("Ongeldig: Grootboekrekeningtype")
+        gl = self._reference("gl_accounts", line.get("GLAccount"), "Grootboekrekening", errors)
+        if gl is not None and gl["Type"] != REVENUE:
+            errors.append("Ongeldig: Grootboekrekeningtype")
         vat_code_text = line.get("VATCode") or (gl or {}).get("VATCode")
         vat = self.vat_code(vat_code_text)
         if vat_code_text and vat is None:
