@@ -9,13 +9,32 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from connector.errors import BudgetExhausted, RetriableError
 from connector.records import Customer, Document, DocumentKind, JournalEntry, PaymentStatus
 from connector.services import ReferenceData, Sink, Source
+
+
+class FakeClock:
+    """Time that moves only when the code under test sleeps, or the test says so: pass `now` as a
+    `ServiceContext.clock` and `sleep` as its `sleep`, and waiting for a rate budget costs nothing."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)) -> None:
+        self.moment = start
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.moment += timedelta(seconds=seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
 
 
 class FakeSource(Source):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -10,21 +10,7 @@ import pytest
 from connector.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
 from connector.http import ApiClient, Budget, RateGovernor
 from connector.services import ServiceContext
-
-
-class FakeClock:
-    """Time that moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.moment += timedelta(seconds=seconds)
+from connector.testing import FakeClock
 
 
 class Client(ApiClient):

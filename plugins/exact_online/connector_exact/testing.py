@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
+import connector.testing
 from connector.services import ServiceContext
 from connector.tokens import MemoryTokenStore, Tokens
 from connector_exact.sink import ExactOnlineSink
@@ -26,22 +27,11 @@ CLIENT_ID = "{b81cc4de-d192-400e-bcb4-09254394c52a}"
 Responder = Callable[[httpx.Request], httpx.Response]
 
 
-class FakeClock:
-    """Time that moves only when the code under test sleeps, or the test says so."""
+class FakeClock(connector.testing.FakeClock):
+    """The shared fake clock, starting at `START` (10 s into a minute, so minutes are predictable)."""
 
     def __init__(self, start: datetime = START) -> None:
-        self.moment = start
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.moment += timedelta(seconds=seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.moment += timedelta(seconds=seconds)
+        super().__init__(start)
 
 
 def ms(moment: datetime) -> str:

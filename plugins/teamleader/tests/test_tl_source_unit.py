@@ -15,6 +15,7 @@ import pytest
 from connector.errors import ApiError, AuthorizationNeeded, ConfigurationError
 from connector.records import Document
 from connector.services import ServiceContext
+from connector.testing import FakeClock
 from connector.tokens import MemoryTokenStore, Tokens
 from connector_teamleader.source import TeamleaderSource
 
@@ -22,21 +23,6 @@ API = "http://tl.test"
 AUTH = "http://auth.tl.test"
 DEPT, OTHER = "dept-acme", "dept-other"
 R21, R6 = "rate-21", "rate-6"
-
-
-class FakeClock:
-    """Time that moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.moment += timedelta(seconds=seconds)
 
 
 def money(amount: float, currency: str = "EUR") -> dict[str, Any]:
@@ -273,7 +259,7 @@ def error(status: int, title: str) -> httpx.Response:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
