@@ -139,6 +139,7 @@ class ClientWorker:
     _thread: threading.Thread | None = None
     _lock: ClientLock | None = None
     _listener: BookedListener | None = None
+    _requested: set[str] = field(default_factory=set)
 
     @property
     def client(self) -> str:
@@ -156,7 +157,10 @@ class ClientWorker:
     def now(self, flow: str) -> None:
         """Run `flow` as soon as the run in progress (if any) is over."""
         with self._guard:
-            self.due[flow] = min(self.due.get(flow, self.clock()), self.clock())
+            if self.running:
+                self._requested.add(flow)  # the document may have been booked after the run read
+            else:
+                self.due[flow] = min(self.due.get(flow, self.clock()), self.clock())
 
     def _listen(self, rules: Rules) -> None:
         """Open the listener for `triggers.immediate` and ask the source to call it."""
@@ -231,7 +235,8 @@ class ClientWorker:
     def _loop(self) -> None:
         while not (self.stop_all.is_set() or self.removed.is_set()):
             now = self.clock()
-            ready = [flow for flow in FLOW_ORDER if flow in self.due and self.due[flow] <= now]
+            with self._guard:
+                ready = [flow for flow in FLOW_ORDER if flow in self.due and self.due[flow] <= now]
             if ready:
                 self._run(ready)
                 continue
@@ -264,14 +269,18 @@ class ClientWorker:
         finally:
             self.runs += 1
             triggers = triggered_flows(rules, self.only)
-            for flow in flows:
-                if flow not in triggers:
-                    self.due.pop(flow, None)  # run on request (immediate): manual again
-                if flow in triggers:
-                    # the next slot after this run started: no catch-up storm after a long run
-                    due = next_time(triggers[flow], started)
-                    self.due[flow] = due if due > self.clock() else next_time(triggers[flow], self.clock())
             with self._guard:
+                for flow in flows:
+                    if flow not in triggers:
+                        self.due.pop(flow, None)  # run on request (immediate): manual again
+                    else:
+                        # the next slot after this run started: no catch-up storm after a long run
+                        due = next_time(triggers[flow], started)
+                        now = self.clock()
+                        self.due[flow] = due if due > now else next_time(triggers[flow], now)
+                for flow in self._requested:  # asked for while this run was going: once more
+                    self.due[flow] = self.clock()
+                self._requested.clear()
                 self.running = False
                 if self._pending is not None:
                     self._apply(self._pending)
