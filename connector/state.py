@@ -422,21 +422,26 @@ class StateStore(LedgerTables):
     def runs(self, limit: int = 20) -> list[RunRow]:
         """The last `limit` runs, newest first."""
         rows = self._rows("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-        return [
-            RunRow(
-                id=row["id"],
-                started_at=datetime.fromisoformat(row["started_at"]),
-                finished_at=from_text(row["finished_at"]),
-                flows=tuple(flow for flow in row["flows"].split(",") if flow),
-                status=row["status"],
-                report=json.loads(row["report"]),
-            )
-            for row in rows
-        ]
+        return [_run_row(row) for row in rows]
+
+    def run(self, run_id: int) -> RunRow | None:
+        rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return _run_row(rows[0]) if rows else None
 
     def last_run(self) -> RunRow | None:
         runs = self.runs(1)
         return runs[0] if runs else None
+
+
+def _run_row(row: sqlite3.Row) -> RunRow:
+    return RunRow(
+        id=row["id"],
+        started_at=datetime.fromisoformat(row["started_at"]),
+        finished_at=from_text(row["finished_at"]),
+        flows=tuple(flow for flow in row["flows"].split(",") if flow),
+        status=row["status"],
+        report=json.loads(row["report"]),
+    )
 
 
 class StateErrorLog:

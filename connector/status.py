@@ -200,7 +200,8 @@ def read_history(
     with state:
         if run_id is None:
             return state.runs(limit)
-        found = [row for row in state.runs(1_000_000) if row.id == run_id]
+        one = state.run(run_id)
+        found = [one] if one else []
     if not found:
         raise ConfigurationError(
             f"{rules.client} has no run {run_id}", hint="`connector history RULES` lists them"
