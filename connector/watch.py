@@ -181,6 +181,17 @@ class ClientWorker:
         except (ConnectorError, NotImplementedError) as error:
             self.echo(f"{rules.client}: immediate sync is off: {secrets.mask(str(error))}")
 
+    def _unsubscribe(self) -> None:
+        """Ask the source to stop calling a listener that is gone (best effort, never raises)."""
+        immediate = self.rules.triggers.immediate
+        if immediate is None:
+            return
+        try:
+            with self._services(self.rules) as (source, _sink):
+                source.unsubscribe(immediate.public_url)
+        except Exception as error:  # shutting down: say it, do not fail the stop
+            log.warning("%s: could not unregister %s: %s", self.client, immediate.public_url, error)
+
     @contextlib.contextmanager
     def _services(self, rules: Rules) -> Iterator[tuple[Source, Sink]]:
         directory = state_dir_for(self.path, self.state_dir)
@@ -211,6 +222,7 @@ class ClientWorker:
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
+            self._unsubscribe()
         if self._lock is not None and (self._thread is None or not self._thread.is_alive()):
             self._lock.release()
 

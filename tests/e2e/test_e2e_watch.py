@@ -253,5 +253,7 @@ def test_a_booked_invoice_is_synced_moments_later_with_an_immediate_trigger(
         eventually(
             lambda: any(e["YourRef"] == invoice.invoice_number and e["Type"] == 20 for e in entries(world))
         )
+        assert world.sandboxes["teamleader"].store.webhooks.get(url), "registered while watching"
     finally:
         watcher.stop()
+    assert not world.sandboxes["teamleader"].store.webhooks.get(url), "unregistered when watch mode stopped"
