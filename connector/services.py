@@ -13,7 +13,7 @@ rule file's flows need.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -120,9 +120,14 @@ class Source(Service):
         kinds: Iterable[DocumentKind],
         start_date: date,
         updated_since: datetime | None,
+        unchanged: Collection[str] = (),
     ) -> Iterator[Document]:
         """Booked documents of the configured department dated on or after `start_date` and changed
-        since `updated_since` (all of them when None), each with its customer filled in."""
+        since `updated_since` (all of them when None), each with its customer filled in.
+
+        `unchanged` holds the keys of documents the caller already has as they were at exactly
+        `updated_since`: a source whose filter includes that moment may leave them out, and spare the
+        calls that reading them again would cost."""
         raise NotImplementedError
 
     def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -53,14 +53,21 @@ class FakeSource(Source):
         cls.customers_saved = {}
 
     def documents(
-        self, *, kinds: Iterable[DocumentKind], start_date: date, updated_since: datetime | None
+        self,
+        *,
+        kinds: Iterable[DocumentKind],
+        start_date: date,
+        updated_since: datetime | None,
+        unchanged: Collection[str] = (),
     ) -> Iterator[Document]:
         self.context.calls["documents"] = self.context.calls.get("documents", 0) + 1
         wanted = set(kinds)
         for document in self.documents_queue:
             if document.kind not in wanted or document.date < start_date:
                 continue
-            if updated_since and document.updated_at and document.updated_at <= updated_since:
+            if updated_since and document.updated_at and document.updated_at < updated_since:
+                continue  # inclusive, like the services it stands in for
+            if document.key in unchanged and document.updated_at == updated_since:
                 continue
             yield document
 

@@ -279,3 +279,15 @@ def test_a_spent_budget_stops_documents_cleanly_payments_still_run_and_the_next_
     report, _ = run(rules_for(tmp_path), plugins)
     assert booked_refs() == ["2026 / 1", "2026 / 2", "2026 / 3"]
     assert report.status == "success"
+
+
+def test_a_document_changed_in_the_cursors_own_second_is_still_booked(
+    tmp_path: Path, plugins: Plugins
+) -> None:
+    """The rerun skips what it saw at the cursor's moment, never a new document of that same moment."""
+    FakeSource.documents_queue = [document(1, updated=5)]
+    run(rules_for(tmp_path), plugins)
+    FakeSource.documents_queue.append(document(2, updated=5))
+    report, _ = run(rules_for(tmp_path), plugins)
+    assert report.counts.get("documents.booked") == 1
+    assert booked_refs() == ["2026 / 1", "2026 / 2"]

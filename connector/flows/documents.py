@@ -18,6 +18,7 @@ The order of one run:
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -59,20 +60,29 @@ def journal_for(run: Run, kind: DocumentKind) -> str:
     return journal
 
 
-def updated_since(run: Run) -> datetime | None:
+def read_cursor(run: Run) -> tuple[datetime | None, frozenset[str]]:
+    """Where the last run stopped reading: the newest change it saw, and the documents changed at
+    exactly that moment (a source's filter may include that moment: those need not be read again).
+    `--since` reads from that day, everything."""
     if run.since is not None:
-        return datetime(run.since.year, run.since.month, run.since.day, tzinfo=UTC)
+        return datetime(run.since.year, run.since.month, run.since.day, tzinfo=UTC), frozenset()
     value = run.state.cursor_get(CURSOR)
-    return datetime.fromisoformat(value) if value else None
+    if not value:
+        return None, frozenset()
+    if value.startswith("{"):
+        data = json.loads(value)
+        return datetime.fromisoformat(data["since"]), frozenset(data.get("seen", ()))
+    return datetime.fromisoformat(value), frozenset()  # a place kept by a paused run
 
 
 def collect(run: Run) -> list[Document]:
     """Changed documents, and the ones to retry; each once, in date order."""
     kinds = kinds_synced(run)
+    since, seen = read_cursor(run)
     documents = {
         document.key: document
         for document in run.source.documents(
-            kinds=kinds, start_date=run.rules.sync.start_date, updated_since=updated_since(run)
+            kinds=kinds, start_date=run.rules.sync.start_date, updated_since=since, unchanged=seen
         )
     }
     retry = [key for key in run.state.ledger_failed_keys() if key not in documents]
@@ -116,7 +126,7 @@ def sync_documents(run: Run) -> None:
         pending.append((document, your_ref, description, fingerprint))
 
     if not pending:  # nothing to book: the target's reference data is not even read
-        advance_cursor(run, newest)
+        advance_cursor(run, documents, newest)
         return
     # Read once per run, and checked before the first write: a missing or inclusive VAT code, a
     # journal or account that is not there, stops the run before anything is booked.
@@ -187,15 +197,17 @@ def sync_documents(run: Run) -> None:
 
     run.tick("documents", len(pending), len(pending))
     if not stopped:
-        advance_cursor(run, newest)
+        advance_cursor(run, documents, newest)
 
 
-def advance_cursor(run: Run, newest: datetime | None) -> None:
+def advance_cursor(run: Run, documents: list[Document], newest: datetime | None) -> None:
     """After every document was handled: the next run reads only what changed since the newest."""
     if newest is None or run.dry_run or run.since is not None:
         return
+    seen = sorted(document.key for document in documents if document.updated_at == newest)
+    value = json.dumps({"since": newest.isoformat(), "seen": seen})
     with run.state.transaction():
-        run.state.cursor_set(CURSOR, newest.isoformat())
+        run.state.cursor_set(CURSOR, value)
         killpoints.reached("documents.cursor_uncommitted")
     killpoints.reached("documents.after_cursor")
 
@@ -209,8 +221,8 @@ def keep_place(run: Run, left: list[Document]) -> None:
     if not stamps:
         return
     place = min(stamps) - timedelta(seconds=1)  # whether the source's filter is inclusive or not
-    current = run.state.cursor_get(CURSOR)
-    if current is None or datetime.fromisoformat(current) < place:
+    current, _ = read_cursor(run)
+    if current is None or current < place:
         run.state.cursor_set(CURSOR, place.isoformat())
 
 

@@ -13,7 +13,7 @@ What a run costs in calls (API calls are the scarce resource, DESIGN §7):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -201,6 +201,7 @@ class TeamleaderSource(Source):
         kinds: Iterable[DocumentKind],
         start_date: date,
         updated_since: datetime | None,
+        unchanged: Collection[str] = (),
     ) -> Iterator[Document]:
         department_id = self.department_id
         for kind in dict.fromkeys(kinds):
@@ -214,8 +215,23 @@ class TeamleaderSource(Source):
             if updated_since is not None:
                 flt["updated_since"] = utc_second(updated_since)
             for page in self.client.pages(f"{spec.resource}.list", {"filter": flt}):
-                wanted = [item for item in page if self._wanted(kind, item, start_date)]
+                wanted = [
+                    item
+                    for item in page
+                    if self._wanted(kind, item, start_date)
+                    and not self._unchanged(kind, item, updated_since, unchanged)
+                ]
                 yield from self._complete(kind, wanted, start_date)
+
+    @staticmethod
+    def _unchanged(
+        kind: str, item: Mapping[str, Any], updated_since: datetime | None, unchanged: Collection[str]
+    ) -> bool:
+        """Known to the caller as it was at `updated_since`, which the filter includes: its `.info`
+        would be a call spent on nothing new."""
+        if not unchanged or updated_since is None or f"{kind}:{item.get('id')}" not in unchanged:
+            return False
+        return translate.moment(item.get("updated_at")) == updated_since.replace(microsecond=0)
 
     def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:
         """Documents by `kind:id`; ones that no longer exist (or are not booked) are left out."""

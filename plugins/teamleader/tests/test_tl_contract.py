@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
@@ -47,5 +48,37 @@ def test_the_default_payment_term_is_read_from_payment_terms_meta(server: Teamle
     source = connected(server)
     try:
         assert source.default_payment_term() == PaymentTerm("after_invoice_date", 14)
+    finally:
+        source.close()
+
+
+def test_documents_known_at_the_cursors_moment_are_not_read_again(server: TeamleaderSandbox) -> None:
+    """Teamleader's updated_since includes its own second: what the caller already has is skipped."""
+    source = connected(server)
+    try:
+        invoice = server.book_invoice(
+            department="Acme BV", customer="Bakkerij Peeters BV", date="2026-11-27", lines=[{"price": 10}]
+        )
+        [first] = [
+            d
+            for d in source.documents(kinds=("invoice",), start_date=date(2026, 11, 1), updated_since=None)
+            if d.id == invoice.id
+        ]
+        assert first.updated_at is not None
+        calls = len(server.calls)
+        again = list(
+            source.documents(
+                kinds=("invoice",),
+                start_date=date(2026, 11, 1),
+                updated_since=first.updated_at,
+                unchanged={first.key},
+            )
+        )
+        assert first.key not in {d.key for d in again}
+        assert not [c for c in server.calls[calls:] if c.path.endswith(".info")], "no .info for it"
+        listed = source.documents(
+            kinds=("invoice",), start_date=date(2026, 11, 1), updated_since=first.updated_at
+        )
+        assert first.key in {d.key for d in listed}, "without `unchanged` the filter includes its moment"
     finally:
         source.close()
