@@ -26,6 +26,7 @@ from connector.records import (
     Document,
     DocumentKind,
     JournalEntry,
+    Payment,
     PaymentStatus,
     PaymentTerm,
     TaxRate,
@@ -134,8 +135,8 @@ class Source(Service):
         """The documents with these `Document.key`s (to retry earlier failures)."""
         raise NotImplementedError
 
-    def mark_paid(self, document_id: str, paid_on: date) -> Decimal | None:
-        """Register a payment of the amount still due, dated `paid_on`; return the amount, or None
+    def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
+        """Register a payment of the amount still due, dated `paid_on`; return the payment, or None
         when the document was already paid (nothing is registered then)."""
         raise NotImplementedError
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Collection, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from connector.errors import BudgetExhausted, RetriableError
-from connector.records import Customer, Document, DocumentKind, JournalEntry, PaymentStatus
+from connector.records import Customer, Document, DocumentKind, JournalEntry, Payment, PaymentStatus
 from connector.services import ReferenceData, Sink, Source
 
 
@@ -75,12 +75,13 @@ class FakeSource(Source):
         wanted = set(keys)
         return (d for d in self.documents_queue if d.key in wanted)
 
-    def mark_paid(self, document_id: str, paid_on: date) -> Decimal | None:
+    def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
         if document_id in self.paid:
             return None
         document = next(d for d in self.documents_queue if d.id == document_id)
         self.paid[document_id] = (document.totals.tax_inclusive, paid_on)
-        return document.totals.tax_inclusive
+        paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
+        return Payment(document_id, document.totals.tax_inclusive, document.currency, paid_at)
 
     def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
         for source_id, saved in self.customers_saved.items():

@@ -48,10 +48,9 @@ def sync_payments(run: Run) -> None:
             report.add("payments.registered")
             continue
         document_id = entry.source_key.split(":", 1)[1]
-        paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
         try:
             killpoints.reached("payments.before_write")
-            amount = run.source.mark_paid(document_id, paid_on)
+            payment = run.source.mark_paid(document_id, paid_on)
             killpoints.reached("payments.after_write")
         except Paused:
             raise
@@ -64,11 +63,12 @@ def sync_payments(run: Run) -> None:
             )
             cursor = None  # read these changes again next run
             continue
-        if amount is None:
+        if payment is None:
             report.add("payments.already_paid")
+            paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
             state.mark_paid(entry.source_key, Decimal(0), paid_at)  # paid in the source already
             continue
-        state.mark_paid(entry.source_key, amount, paid_at)
+        state.mark_paid(entry.source_key, payment.amount, payment.paid_at)
         killpoints.reached("payments.after_ledger")
         report.add("payments.registered")
         if run.rules.notify.paid:
@@ -76,11 +76,12 @@ def sync_payments(run: Run) -> None:
                 {
                     "document": entry.source_key,
                     "number": entry.number or "",
-                    "amount": str(amount),
+                    "amount": str(payment.amount),
+                    "currency": payment.currency,
                     "paid_on": paid_on.isoformat(),
                 }
             )
-        log.info("%s set paid: %s on %s", label, amount, paid_on)
+        log.info("%s set paid: %s %s on %s", label, payment.amount, payment.currency, paid_on)
     if cursor is not None and not run.dry_run:
         with state.transaction():
             state.cursor_set(CURSOR, cursor)

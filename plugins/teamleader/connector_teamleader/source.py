@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
 from connector.errors import ApiError, ConfigurationError
 from connector.oauth import TokenKeeper
-from connector.records import Customer, Document, DocumentKind, PaymentTerm, TaxRate
+from connector.records import Customer, Document, DocumentKind, Payment, PaymentTerm, TaxRate
 from connector.services import ServiceContext, Source
 
 from . import translate
@@ -317,7 +317,7 @@ class TeamleaderSource(Source):
 
     # -- payments ---------------------------------------------------------------------------------
 
-    def mark_paid(self, document_id: str, paid_on: date) -> Decimal | None:
+    def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
         """Register the amount still due (`total.due`) in the invoice's currency, paid at 00:00 UTC.
 
         Returns None, registering nothing, when the invoice is already paid or nothing is due, so a
@@ -329,16 +329,17 @@ class TeamleaderSource(Source):
         if data.get("paid") or data.get("status") == "matched" or due is None or due <= 0:
             return None
         currency = translate.text(data.get("currency")) or translate.currency_of(total.get("due")) or "EUR"
+        payment = Payment(document_id, due, currency, datetime.combine(paid_on, time(0, 0), tzinfo=UTC))
         self.client.call(
             "invoices.registerPayment",
             {
                 "id": document_id,
                 "payment": {"amount": json_amount(due), "currency": currency},
-                "paid_at": f"{paid_on.isoformat()}T00:00:00+00:00",
+                "paid_at": payment.paid_at.isoformat(),
             },
             safe=False,
         )
-        return due
+        return payment
 
     # -- imported customers -----------------------------------------------------------------------
 

@@ -151,7 +151,9 @@ def test_sandbox_mark_paid_registers_the_due_amount_once(
         lines=[{"price": 200, "tax": "6%"}],
         payments=[{"amount": 12}],
     )
-    assert source.mark_paid(invoice.id, date(2026, 3, 20)) == Decimal("200.00")
+    payment = source.mark_paid(invoice.id, date(2026, 3, 20))
+    assert payment is not None and payment.amount == Decimal("200.00")
+    assert (payment.currency, payment.paid_at.isoformat()) == ("EUR", "2026-03-20T00:00:00+00:00")
     info = tl_sandbox.invoice_info(invoice.id)
     assert (info["paid"], info["status"], info["total"]["due"]["amount"]) == (True, "matched", 0)
     assert info["payments"][-1] == {

@@ -544,7 +544,8 @@ def test_the_department_may_be_given_by_id(
 
 def test_mark_paid_registers_what_is_still_due_once(fake: FakeTeamleader, source: TeamleaderSource) -> None:
     fake.invoices["mixed"] = mixed_invoice()
-    assert source.mark_paid("mixed", date(2026, 2, 27)) == Decimal("691.27")
+    payment = source.mark_paid("mixed", date(2026, 2, 27))
+    assert payment is not None and payment.amount == Decimal("691.27")
     assert fake.payments == [
         {
             "id": "mixed",
