@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, cast
 
 from connector import rules as rules_module
+from connector.contract.plugins import Plugins
 from connector.e2e import World
-from connector.engine import build_services, exit_code, flows_for, run_once
-from connector.plugins import Plugins
-from connector.render import render_report
-from connector.state import StateStore
+from connector.engine.runner import build_services, exit_code, flows_for, run_once
+from connector.reporting.render import render_report
+from connector.state.store import StateStore
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import entry_keys
 from connector_teamleader.sandbox import TeamleaderSandbox

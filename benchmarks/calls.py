@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from connector import rules as rules_module
-from connector.engine import build_services, run_once
-from connector.plugins import Plugins
-from connector.state import StateStore
+from connector.contract.plugins import Plugins
+from connector.engine.runner import build_services, run_once
+from connector.state.store import StateStore
 from connector_exact.sandbox import start_sandbox as start_exact
 from connector_teamleader.sandbox import start_sandbox as start_teamleader
 

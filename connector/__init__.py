@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector.errors import (
+from connector.contract.errors import (
     ApiError,
     AuthorizationNeeded,
     BudgetExhausted,
@@ -21,8 +21,8 @@ from connector.errors import (
     RetriableError,
     RuleFileError,
 )
-from connector.hookspecs import hookimpl
-from connector.records import (
+from connector.contract.hookspecs import hookimpl
+from connector.contract.records import (
     Address,
     Customer,
     Discount,
@@ -37,7 +37,7 @@ from connector.records import (
     TaxTotal,
     Totals,
 )
-from connector.services import ReferenceData, ServiceContext, Sink, Source
+from connector.contract.services import ReferenceData, ServiceContext, Sink, Source
 
 __version__ = "0.1.0"
 

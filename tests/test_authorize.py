@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from connector.authorize import authorize_service
-from connector.errors import AuthorizationNeeded
-from connector.services import ServiceContext, Source
+from connector.cli.auth import authorize_service
+from connector.contract.errors import AuthorizationNeeded
+from connector.contract.services import ServiceContext, Source
 
 
 class Browser(Source):

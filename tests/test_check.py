@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from connector.check import CheckResult, Finding, check_findings, render_check
-from connector.errors import Problem
-from connector.records import TaxRate
+from connector.cli.check import CheckResult, Finding, check_findings, render_check
+from connector.contract.errors import Problem
+from connector.contract.records import TaxRate
+from connector.contract.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
-from connector.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
 
 D = Decimal
 REFERENCE = ReferenceData(

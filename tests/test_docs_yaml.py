@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.plugins import Plugins
+from connector.contract.plugins import Plugins
 from connector.rules import check, format_problems
 
 DOCS = Path(__file__).parent.parent / "docs"

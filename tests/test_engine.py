@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from connector import hookimpl
-from connector.engine import flows_for, run_once
-from connector.errors import RuleFileError
-from connector.plugins import Plugins
-from connector.records import (
+from connector.contract.errors import RuleFileError
+from connector.contract.plugins import Plugins
+from connector.contract.records import (
     Customer,
     Document,
     JournalEntry,
@@ -25,16 +24,17 @@ from connector.records import (
     Totals,
     cents,
 )
-from connector.render import render_report
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
-from connector.services import (
+from connector.contract.services import (
     AccountInfo,
     JournalInfo,
     PaymentConditionInfo,
     ReferenceData,
     VatCode,
 )
-from connector.state import StateStore
+from connector.engine.runner import flows_for, run_once
+from connector.reporting.render import render_report
+from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
+from connector.state.store import StateStore
 from connector.testing import FakeSink, FakeSource
 
 RATE_21 = TaxRate("tr-21", "21%", Decimal("0.21"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import connector
-from connector import errors, records
+from connector.contract import errors, records
 
 
 def test_all_is_sorted_and_importable() -> None:

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from connector import hookimpl, hookspecs
-from connector.errors import PluginError, Problem
-from connector.plugins import Plugins
-from connector.report import RunReport
+from connector import hookimpl
+from connector.contract import hookspecs
+from connector.contract.errors import PluginError, Problem
+from connector.contract.plugins import Plugins
+from connector.contract.report import RunReport
+from connector.contract.services import Sink, Source
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules
-from connector.services import Sink, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from connector.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
-from connector.http import ApiClient, Budget, RateGovernor
-from connector.services import ServiceContext
+from connector.contract.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
+from connector.contract.services import ServiceContext
 from connector.testing import FakeClock
+from connector.transport.http import ApiClient, Budget, RateGovernor
 
 
 class Client(ApiClient):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from connector.errors import ConfigurationError
-from connector.ledger_view import find_entry, unlink
+from connector.cli.ledger import find_entry, unlink
+from connector.contract.errors import ConfigurationError
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules
-from connector.state import StateStore
+from connector.state.store import StateStore
 
 
 def rules(path: Path) -> Rules:

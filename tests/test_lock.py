@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from connector.errors import ClientBusy
-from connector.lock import ClientLock, describe_holder
+from connector.contract.errors import ClientBusy
+from connector.state.lock import ClientLock, describe_holder
 
 TRY_LOCK = """
 import sys
-from connector.errors import ClientBusy
-from connector.lock import ClientLock
+from connector.contract.errors import ClientBusy
+from connector.state.lock import ClientLock
 try:
     with ClientLock(sys.argv[1], "acme"):
         print("acquired")
@@ -28,7 +28,7 @@ except ClientBusy as error:
 
 HOLD_LOCK = """
 import sys
-from connector.lock import ClientLock
+from connector.state.lock import ClientLock
 with ClientLock(sys.argv[1], "acme"):
     print("held", flush=True)
     sys.stdin.read()

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from connector.errors import RecordFailed, RecordSkipped
-from connector.mapping import build_entry, check_mapping, check_tax_rates, key_path
-from connector.records import (
+from connector.contract.errors import RecordFailed, RecordSkipped
+from connector.contract.records import (
     Customer,
     Discount,
     Document,
@@ -25,8 +24,9 @@ from connector.records import (
     TaxTotal,
     Totals,
 )
+from connector.contract.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
+from connector.engine.mapping import build_entry, check_mapping, check_tax_rates, key_path
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
-from connector.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
 
 D = Decimal
 T21 = TaxRate("t21", "21%", D("0.21"))

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
-from connector.notify import Notifier, masked, post_json
-from connector.report import RunReport
+from connector.contract.report import RunReport
+from connector.reporting.notify import Notifier, masked, post_json
 from connector.rules.model import Journals, Notify, PaymentTermRules, PluginSection, Rules, SyncRules
 
 SECRET_URL = "https://hooks.example.com/T0SECRET/abc123"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connector.errors import AuthorizationNeeded
-from connector.oauth import TokenKeeper, TokenResponse
-from connector.tokens import MemoryTokenStore, Tokens
+from connector.contract.errors import AuthorizationNeeded
+from connector.contract.tokens import MemoryTokenStore, Tokens
+from connector.transport.oauth import TokenKeeper, TokenResponse
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

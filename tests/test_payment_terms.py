@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from connector.payment_terms import choose, choose_condition, code_sort_key
-from connector.records import Customer, Document, PaymentTerm, PaymentTermType, Totals
+from connector.contract.records import Customer, Document, PaymentTerm, PaymentTermType, Totals
+from connector.contract.services import PaymentConditionInfo, ReferenceData
+from connector.engine.payment_terms import choose, choose_condition, code_sort_key
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules
-from connector.services import PaymentConditionInfo, ReferenceData
 
 D = Decimal
 

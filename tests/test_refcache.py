@@ -9,10 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from connector.records import TaxRate
-from connector.refcache import ReferenceCache, from_jsonable, to_jsonable
-from connector.report import Outcome, RunReport
-from connector.services import (
+from connector.contract.records import TaxRate
+from connector.contract.report import Outcome, RunReport
+from connector.contract.services import (
     AccountInfo,
     JournalInfo,
     PaymentConditionInfo,
@@ -21,6 +20,7 @@ from connector.services import (
     Sink,
     VatCode,
 )
+from connector.state.refcache import ReferenceCache, from_jsonable, to_jsonable
 
 REFERENCE = ReferenceData(
     vat_codes={"4": VatCode("4", "BTW 21%", "E", Decimal("0.21"))},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from connector.render import table, when
+from connector.reporting.render import table, when
 
 
 def test_columns_are_as_wide_as_their_widest_cell_and_empty_cells_show_a_dash() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from connector.errors import RuleFileError
-from connector.plugins import Plugins
+from connector.contract.errors import RuleFileError
+from connector.contract.plugins import Plugins
 from connector.rules import check, format_problems, load
 
 CORPUS = Path(__file__).parent / "rules"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from connector import hookimpl
-from connector.errors import Problem, RuleFileError
-from connector.plugins import Plugins
+from connector.contract.errors import Problem, RuleFileError
+from connector.contract.plugins import Plugins
 from connector.rules import check, load
 from connector.rules.model import Rules
 

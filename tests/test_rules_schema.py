@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from connector.plugins import Plugins
+from connector.contract.plugins import Plugins
 from connector.rules import effective_schema
 from connector.rules.envvars import expand
 from connector.rules.schema import render_schema

@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from connector.errors import ConfigurationError
-from connector.records import PaymentTerm, TaxRate
-from connector.scaffold import Section, env_prefix, render_rules, section
-from connector.services import (
+from connector.cli.init import Section, env_prefix, render_rules, section
+from connector.contract.errors import ConfigurationError
+from connector.contract.records import PaymentTerm, TaxRate
+from connector.contract.services import (
     AccountInfo,
     JournalInfo,
     PaymentConditionInfo,

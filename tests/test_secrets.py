@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connector import secrets
-from connector.cli import report_error
-from connector.errors import ApiError
-from connector.report import RunReport
+from connector.cli.main import report_error
+from connector.contract import secrets
+from connector.contract.errors import ApiError
+from connector.contract.report import RunReport
 
 SECRET = "s3cr3t-client-secret-value"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import connector.state as state_module
-from connector.errors import ConfigurationError
-from connector.report import RunReport
-from connector.state import SCHEMA_VERSION, StateStore, state_dir_for
-from connector.tokens import Tokens
+import connector.state.store as state_module
+from connector.contract.errors import ConfigurationError
+from connector.contract.report import RunReport
+from connector.contract.tokens import Tokens
+from connector.state.store import SCHEMA_VERSION, StateStore, state_dir_for
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -334,7 +334,7 @@ def test_runs_are_saved_with_their_report_and_read_back_newest_first(store: Stat
 
 WRITER = """
 import sys
-from connector.state import StateStore
+from connector.state.store import StateStore
 store = StateStore(sys.argv[1])
 n = 0
 while True:
@@ -391,7 +391,7 @@ def test_a_version_1_database_keeps_its_customer_links_through_migration_2(tmp_p
 
 
 def test_endpoint_errors_add_up_across_runs(tmp_path: Path) -> None:
-    from connector.state import StateErrorLog
+    from connector.state.store import StateErrorLog
 
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     with StateStore(tmp_path / "acme.db") as store:

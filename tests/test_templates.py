@@ -10,10 +10,10 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from connector.errors import RecordSkipped, RuleFileError
-from connector.records import Address, Customer, Document, PaymentTerm, Totals
+from connector.contract.errors import RecordSkipped, RuleFileError
+from connector.contract.records import Address, Customer, Document, PaymentTerm, Totals
+from connector.engine.templates import Templates, check_templates
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, Template
-from connector.templates import Templates, check_templates
 
 D = Decimal
 CUSTOMER = Customer(

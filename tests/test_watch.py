@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from connector import watch
-from connector.report import RunReport
+from connector.contract.report import RunReport
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, Triggers
 from connector.rules.triggers import parse_trigger
 from connector.testing import FakeClock
+from connector.watch import scheduler as watch
 
 
 def rules(tmp_path: Path) -> Rules:

@@ -20,14 +20,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connector import secrets
-from connector.errors import Problem, RuleFileError
+from connector.contract import secrets
+from connector.contract.errors import Problem, RuleFileError
 from connector.rules import checks, envvars, schema, yamlfile
 from connector.rules.build import build
 from connector.rules.model import Rules
 
 if TYPE_CHECKING:
-    from connector.plugins import Plugins
+    from connector.contract.plugins import Plugins
 
 __all__ = ["Rules", "check", "effective_schema", "format_problems", "load"]
 
@@ -63,7 +63,7 @@ SECRET_URLS = {("notify", "webhook"), ("triggers", "immediate", "public_url")}
 
 
 def register_secrets(data: Any, path: tuple[str | int, ...] = ()) -> None:
-    """Every secret value of the expanded rules is masked from now on (connector.secrets)."""
+    """Every secret value of the expanded rules is masked from now on (connector.contract.secrets)."""
     if isinstance(data, dict):
         for key, value in data.items():
             register_secrets(value, (*path, key))
@@ -89,7 +89,7 @@ def _order(problem: Problem) -> tuple[int, int, str, str]:
 
 
 def _plugins() -> Plugins:
-    from connector.plugins import Plugins
+    from connector.contract.plugins import Plugins
 
     return Plugins.load()
 

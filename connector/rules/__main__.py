@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector.plugins import Plugins
+from connector.contract.plugins import Plugins
 from connector.rules.schema import render_schema
 
 print(render_schema(Plugins.load()), end="")

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from connector.errors import Problem
+from connector.contract.errors import Problem
 from connector.rules.envvars import is_single_reference
 from connector.rules.schema import is_secret
 from connector.rules.triggers import parse_trigger

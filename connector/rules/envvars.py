@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.errors import Problem
+from connector.contract.errors import Problem
 from connector.rules.yamlfile import KeyPath, Parsed, dotted
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from connector.errors import Problem
+from connector.contract.errors import Problem
 from connector.rules.core_schema import CLIENT_PATTERN, WEBHOOK_PATTERN, core_schema
 from connector.rules.yamlfile import KeyPath, Parsed, dotted, show
 
 if TYPE_CHECKING:
-    from connector.plugins import Plugins
-    from connector.services import Service
+    from connector.contract.plugins import Plugins
+    from connector.contract.services import Service
 
 SIDES = ("source", "sink")
 SECRET_KEY = re.compile(r"(?:^|_)(?:secret|password|token|api_key)$")

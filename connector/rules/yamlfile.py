@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from connector.errors import Problem
+from connector.contract.errors import Problem
 
 KeyPath = tuple[str | int, ...]
 

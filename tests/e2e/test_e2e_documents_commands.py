@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from connector.e2e import World
-from connector.state import StateStore
+from connector.state.store import StateStore
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import (
     account_id,

@@ -24,15 +24,15 @@ import httpx
 import pytest
 
 from connector import rules as rules_module
+from connector.contract.errors import ConnectorError
+from connector.contract.plugins import Plugins
+from connector.contract.report import RunReport
 from connector.e2e import World
-from connector.engine import build_services, exit_code, flows_for, run_once
-from connector.errors import ConnectorError
-from connector.plugins import Plugins
-from connector.render import render_report
-from connector.report import RunReport
+from connector.engine.runner import build_services, exit_code, flows_for, run_once
+from connector.reporting.render import render_report
 from connector.rules.model import Rules
-from connector.sandbox import CallRecord, Fault
-from connector.state import StateStore, state_dir_for
+from connector.state.store import StateStore, state_dir_for
+from connector.testing.sandbox import CallRecord, Fault
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import assert_each_once, entry_keys
 from connector_teamleader.sandbox import TeamleaderSandbox

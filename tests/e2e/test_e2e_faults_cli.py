@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
+from connector.contract.tokens import Tokens
 from connector.e2e import World
-from connector.sandbox import CallRecord, Fault
-from connector.state import StateStore
-from connector.tokens import Tokens
+from connector.state.store import StateStore
+from connector.testing.sandbox import CallRecord, Fault
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import assert_each_once
 from connector_teamleader.sandbox import TeamleaderSandbox

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from connector.contract.plugins import Plugins
 from connector.e2e import World
-from connector.plugins import Plugins
-from connector.watch import Watcher
+from connector.watch.scheduler import Watcher
 
 TRIGGERS = {"triggers": {"documents": "every 15 minutes", "payments": "every 10 minutes"}}
 

@@ -1,6 +1,6 @@
 """The HTTP client of Exact Online's REST API: one division, one app, one budget.
 
-Builds on `connector.http.ApiClient` (waits for budget, retries reads, never repeats an unsure write)
+Builds on `connector.transport.http.ApiClient` (waits for budget, retries reads, never repeats an unsure write)
 with what Exact adds (notes §2, §4, §5):
 
 - every request carries ``Authorization: Bearer``, ``Accept: application/json`` and
@@ -29,10 +29,10 @@ from typing import Any
 
 import httpx
 
-from connector.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.http import ApiClient, Budget, RateGovernor
-from connector.oauth import TokenKeeper
-from connector.services import ServiceContext
+from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
+from connector.contract.services import ServiceContext
+from connector.transport.http import ApiClient, Budget, RateGovernor
+from connector.transport.oauth import TokenKeeper
 
 SERVICE = "Exact Online"
 PER_MINUTE, PER_DAY, DAY_RESERVE = 60, 5000, 100

@@ -26,10 +26,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from connector.errors import AuthorizationNeeded, RetriableError
-from connector.oauth import TokenKeeper, TokenResponse
-from connector.services import ServiceContext
-from connector.tokens import Tokens, TokenStore
+from connector.contract.errors import AuthorizationNeeded, RetriableError
+from connector.contract.services import ServiceContext
+from connector.contract.tokens import Tokens, TokenStore
+from connector.transport.oauth import TokenKeeper, TokenResponse
 
 log = logging.getLogger("connector.exact_online.oauth")
 

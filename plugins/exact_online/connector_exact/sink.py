@@ -29,9 +29,9 @@ from typing import Any, ClassVar
 
 import httpx
 
-from connector.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.records import Customer, DocumentKind, JournalEntry, PaymentStatus
-from connector.services import ReferenceData, ServiceContext, Sink
+from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
+from connector.contract.records import Customer, DocumentKind, JournalEntry, PaymentStatus
+from connector.contract.services import ReferenceData, ServiceContext, Sink
 
 from . import translate
 from .client import ExactClient

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs
 import httpx
 
 import connector.testing
-from connector.services import ServiceContext
-from connector.tokens import MemoryTokenStore, Tokens
+from connector.contract.services import ServiceContext
+from connector.contract.tokens import MemoryTokenStore, Tokens
 from connector_exact.sink import ExactOnlineSink
 
 BASE = "https://start.exactonline.nl"

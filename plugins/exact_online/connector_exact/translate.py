@@ -28,9 +28,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from connector.errors import RecordFailed
-from connector.records import Address, Customer, DocumentKind, JournalEntry, PaymentStatus
-from connector.services import AccountInfo, JournalInfo, PaymentConditionInfo, VatCode
+from connector.contract.errors import RecordFailed
+from connector.contract.records import Address, Customer, DocumentKind, JournalEntry, PaymentStatus
+from connector.contract.services import AccountInfo, JournalInfo, PaymentConditionInfo, VatCode
 
 IMPORT_TAG = "Exact Online Import"
 INVOICE_TYPE, CREDIT_NOTE_TYPE = 20, 21

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from connector.contract import SinkContract
-from connector.records import Customer, EntryLine, JournalEntry
-from connector.services import ServiceContext, Sink
+from connector.contract.records import Customer, EntryLine, JournalEntry
+from connector.contract.services import ServiceContext, Sink
+from connector.testing.contract import SinkContract
 from connector_exact.sandbox import start_sandbox
 from connector_exact.sink import ExactOnlineSink
 

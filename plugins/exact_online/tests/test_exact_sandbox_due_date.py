@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import httpx
 
-from connector.records import EntryLine, JournalEntry
+from connector.contract.records import EntryLine, JournalEntry
 from connector_exact.sandbox.testing import sales_entry
 from connector_exact.translate import entry_payload
 

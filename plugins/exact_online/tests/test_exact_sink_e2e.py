@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from connector.errors import ApiError, ConfigurationError, RetriableError
-from connector.records import Address, Customer, EntryLine, JournalEntry
-from connector.sandbox import Fault
-from connector.services import ServiceContext
-from connector.tokens import MemoryTokenStore
+from connector.contract.errors import ApiError, ConfigurationError, RetriableError
+from connector.contract.records import Address, Customer, EntryLine, JournalEntry
+from connector.contract.services import ServiceContext
+from connector.contract.tokens import MemoryTokenStore
+from connector.testing.sandbox import Fault
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.demo import DIVISION
 from connector_exact.sandbox.testing import api_client, make_sandbox

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from connector.errors import ApiError, AuthorizationNeeded, BudgetExhausted, ConfigurationError
+from connector.contract.errors import ApiError, AuthorizationNeeded, BudgetExhausted, ConfigurationError
 from connector_exact.sink import ExactOnlineSink
 from connector_exact.testing import (
     BASE,

@@ -9,8 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connector.errors import ApiError, RetriableError
-from connector.records import Address, Customer, EntryLine, JournalEntry, PaymentStatus
+from connector.contract.errors import ApiError, RetriableError
+from connector.contract.records import Address, Customer, EntryLine, JournalEntry, PaymentStatus
 from connector_exact.sink import ExactOnlineSink
 from connector_exact.testing import FakeClock, FakeExact, build_sink, created, odata_error, page
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
-from connector.errors import ApiError, AuthorizationNeeded
-from connector.http import ApiClient, Budget, RateGovernor
-from connector.services import ServiceContext
+from connector.contract.errors import ApiError, AuthorizationNeeded
+from connector.contract.services import ServiceContext
+from connector.transport.http import ApiClient, Budget, RateGovernor
 
 log = logging.getLogger("connector.teamleader")
 

@@ -25,8 +25,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from connector.errors import ApiError
-from connector.records import Customer
+from connector.contract.errors import ApiError
+from connector.contract.records import Customer
 
 from .client import TeamleaderClient
 

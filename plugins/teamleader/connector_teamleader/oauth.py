@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from connector.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.oauth import TokenResponse
+from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
+from connector.transport.oauth import TokenResponse
 
 from .client import TeamleaderClient, error_title
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from connector import hookimpl
-from connector.sandbox import SandboxFactory
-from connector.services import Source
+from connector.contract.sandboxes import SandboxFactory
+from connector.contract.services import Source
 
 
 @hookimpl

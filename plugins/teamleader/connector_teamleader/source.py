@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
-from connector.errors import ApiError, ConfigurationError
-from connector.oauth import TokenKeeper
-from connector.records import Customer, Document, DocumentKind, Payment, PaymentTerm, TaxRate
-from connector.services import ServiceContext, Source
+from connector.contract.errors import ApiError, ConfigurationError
+from connector.contract.records import Customer, Document, DocumentKind, Payment, PaymentTerm, TaxRate
+from connector.contract.services import ServiceContext, Source
+from connector.transport.oauth import TokenKeeper
 
 from . import translate
 from .client import PAGE_SIZE, TeamleaderClient

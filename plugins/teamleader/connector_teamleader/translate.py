@@ -3,7 +3,7 @@
 Shapes from the notes: invoices.info (§7.2, §8), creditNotes.info (§7.4, §9), companies (§7.5),
 contacts (§7.6), taxRates.list (§7.7). Amounts are JSON numbers; they become `Decimal` through `str`
 so 123.3 stays 123.3, and money is rounded half-up to cents. Credit-note amounts stay positive, as
-printed (see `connector.records`).
+printed (see `connector.contract.records`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
-from connector.records import (
+from connector.contract.records import (
     Address,
     Customer,
     CustomerKind,

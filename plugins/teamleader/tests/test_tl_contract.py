@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from connector.contract import SourceContract
-from connector.records import PaymentTerm
-from connector.services import ServiceContext
+from connector.contract.records import PaymentTerm
+from connector.contract.services import ServiceContext
+from connector.testing.contract import SourceContract
 from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
 from connector_teamleader.source import TeamleaderSource
 

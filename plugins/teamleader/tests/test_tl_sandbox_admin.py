@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.plugins import Plugins
+from connector.contract.plugins import Plugins
 from connector_teamleader.sandbox import DEMO_CLIENT_ID, TeamleaderSandbox, start_sandbox
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.records import Address, Customer
-from connector.services import ServiceContext
-from connector.tokens import MemoryTokenStore, Tokens
+from connector.contract.records import Address, Customer
+from connector.contract.services import ServiceContext
+from connector.contract.tokens import MemoryTokenStore, Tokens
 from connector_teamleader.source import TeamleaderSource
 
 IMPORT_TAG = "Exact Online Import"

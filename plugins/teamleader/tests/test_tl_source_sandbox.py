@@ -13,10 +13,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connector.errors import AuthorizationNeeded
-from connector.records import Document
-from connector.services import ServiceContext
-from connector.tokens import MemoryTokenStore
+from connector.contract.errors import AuthorizationNeeded
+from connector.contract.records import Document
+from connector.contract.services import ServiceContext
+from connector.contract.tokens import MemoryTokenStore
 from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
 from connector_teamleader.source import TeamleaderSource
 
@@ -167,7 +167,7 @@ def test_sandbox_mark_paid_registers_the_due_amount_once(
 def test_sandbox_finds_a_customer_by_its_vat_number(
     tl_sandbox: TeamleaderSandbox, source: TeamleaderSource
 ) -> None:
-    from connector.records import Customer
+    from connector.contract.records import Customer
 
     company = next(
         c for c in tl_sandbox.companies.values() if str(c.get("vat_number") or "").startswith("BE")
@@ -237,7 +237,7 @@ def test_sandbox_429_is_waited_out_until_its_iso_reset() -> None:
 def test_sandbox_imported_company_is_created_then_found_and_updated_in_place(
     tl_sandbox: TeamleaderSandbox, source: TeamleaderSource
 ) -> None:
-    from connector.records import Address, Customer
+    from connector.contract.records import Address, Customer
 
     imported = Customer(
         id="exact-42",

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.records import Document
-from connector.services import ServiceContext
+from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
+from connector.contract.records import Document
+from connector.contract.services import ServiceContext
+from connector.contract.tokens import MemoryTokenStore, Tokens
 from connector.testing import FakeClock
-from connector.tokens import MemoryTokenStore, Tokens
 from connector_teamleader.source import TeamleaderSource
 
 API = "http://tl.test"

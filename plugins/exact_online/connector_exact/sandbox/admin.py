@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from connector.sandbox import Clock, Request, Response
+from connector.testing.sandbox import Clock, Request, Response
 
 from . import payments
 from .crm import save_account

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from connector.sandbox import Clock, Request, Response
+from connector.testing.sandbox import Clock, Request, Response
 
 from .odata import ODataError
 

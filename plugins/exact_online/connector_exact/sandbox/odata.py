@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from connector.sandbox import Response
+from connector.testing.sandbox import Response
 
 CENT = Decimal("0.01")
 DATE_RE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connector.sandbox import Clock
+from connector.testing.sandbox import Clock
 
 from .odata import ODataError
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from connector.sandbox import Fault, Request, Response, SandboxServer
+from connector.testing.sandbox import Fault, Request, Response, SandboxServer
 
 from . import payments
 from .admin import AdminMixin

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connector.sandbox import Clock
+from connector.testing.sandbox import Clock
 
 from .odata import new_guid
 from .schema import DELETED_ENTITY_TYPES, SYNC_ENDPOINT_NAMES

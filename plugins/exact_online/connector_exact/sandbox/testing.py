@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from connector.sandbox import CallRecord
+from connector.testing.sandbox import CallRecord
 
 from .demo import DIVISION
 from .server import ExactSandbox, start_sandbox

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from connector.sandbox import Request, Response
+from connector.testing.sandbox import Request, Response
 
 from .common import ApiError
 from .crm import company_json, contact_json

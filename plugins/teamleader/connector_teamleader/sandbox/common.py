@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from connector.sandbox import Response
+from connector.testing.sandbox import Response
 
 T = TypeVar("T")
 CENT = Decimal("0.01")

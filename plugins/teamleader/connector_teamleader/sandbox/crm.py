@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connector.sandbox import Response
+from connector.testing.sandbox import Response
 
 from .common import WEB, ApiError, id_list, invalid, iso, not_found, obj, parse_datetime, sort_spec, sorted_by
 from .store import Store

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from connector.sandbox import Response
+from connector.testing.sandbox import Response
 
 from .common import (
     ApiError,

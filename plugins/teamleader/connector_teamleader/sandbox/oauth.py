@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from connector.sandbox import Request, Response
+from connector.testing.sandbox import Request, Response
 
 from .common import ApiError
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox import Response
+from connector.testing.sandbox import Response
 
 from .common import id_list, not_found, number, obj, sort_spec, sorted_by
 from .store import Department, Store, TaxRate

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connector.sandbox import Request, Response, SandboxServer
+from connector.testing.sandbox import Request, Response, SandboxServer
 
 from . import crm, invoice_api, reference, webhooks
 from .admin import admin_route

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from connector.sandbox import Clock
+from connector.testing.sandbox import Clock
 
 from .common import ApiError, Ids, Paging, not_found, second
 

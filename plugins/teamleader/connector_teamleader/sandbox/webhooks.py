@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from connector.sandbox import Response
+from connector.testing.sandbox import Response
 
 from .common import invalid, iso, obj
 from .store import Store

@@ -1,0 +1,1 @@
+"""The command line: `main` parses and delegates; one module per command group does the work."""

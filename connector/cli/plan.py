@@ -1,0 +1,172 @@
+"""`connector run` once, as a person or a script sees it: the plan, payloads, call estimate, JSON.
+
+A dry run (the plan) prints per document what a run would do, then, with `--show-payload`, each
+entry it would book, and the API calls the real run would need against the budget the target has
+left today (known from the last answer's rate-limit headers; "unknown" before any). `--json` prints
+the run report (with the plan, for a dry run) as one JSON document instead. On a terminal a progress
+line shows how far the documents are; never in a pipe, a file or CI, where it would only be noise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from connector import rules as rules_module
+from connector.contract.errors import AuthorizationNeeded
+from connector.contract.plugins import Plugins
+from connector.contract.report import RunReport
+from connector.contract.services import Service
+from connector.engine.run import Run
+from connector.engine.runner import exit_code, flows_for, run_once
+from connector.reporting.render import render_report
+from connector.state.refcache import to_jsonable
+from connector.transport.http import ApiClient, Budget
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The calls a real run would make, per side, and the day's budget left where it is known."""
+
+    reads: dict[str, int]
+    writes: dict[str, int]
+    budgets: dict[str, Budget | None]
+
+    def needed(self, side: str) -> int:
+        return self.reads.get(side, 0) + self.writes.get(side, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            side: {
+                "reads": self.reads.get(side, 0),
+                "writes": self.writes.get(side, 0),
+                "needed": self.needed(side),
+                "left_today": budget.remaining if budget else None,
+                "daily_limit": budget.limit if budget else None,
+                "resets_at": budget.resets_at.isoformat() if budget else None,
+            }
+            for side, budget in self.budgets.items()
+        }
+
+
+def day_budget(service: Service) -> Budget | None:
+    """The daily budget a service's last answer announced, if it has one and announced it."""
+    for value in vars(service).values():
+        if isinstance(value, ApiClient):
+            return value.governor.day
+    return None
+
+
+def estimate(report: RunReport, run: Run) -> Estimate:
+    """One write per entry to book and per customer to create or update in the sink, one per
+    payment to register in the source; the reads are the ones this dry run made, which a real run
+    makes too."""
+    counts = report.counts
+    sink_writes = sum(
+        counts.get(key, 0) for key in ("documents.booked", "customers.created", "customers.updated")
+    )
+    source_writes = counts.get("payments.registered", 0)
+    return Estimate(
+        reads=dict(report.calls),
+        writes={"source": source_writes, "sink": sink_writes},
+        budgets={"source": day_budget(run.source), "sink": day_budget(run.sink)},
+    )
+
+
+def render_estimate(found: Estimate) -> list[str]:
+    lines = []
+    for side, budget in found.budgets.items():
+        need = found.needed(side)
+        reads, writes = found.reads.get(side, 0), found.writes.get(side, 0)
+        text = f"  {side}: a real run needs about {need} API calls ({reads} reads, {writes} writes)"
+        if budget is None:
+            text += "; budget left today: unknown (the service announced no daily limit)"
+        else:
+            text += f"; budget left today: {budget.remaining} of {budget.limit}"
+            if need > budget.remaining:
+                text += (
+                    f" - NOT ENOUGH: the run would pause and go on after the reset at "
+                    f"{budget.resets_at:%Y-%m-%d %H:%M} UTC"
+                )
+        lines.append(text)
+    return lines
+
+
+def terminal_progress(stream: TextIO) -> Callable[[str, int, int], None]:
+    """A one-line progress display on `stream` (a terminal), rewritten in place."""
+
+    def show(flow: str, done: int, total: int) -> None:
+        if total <= 1:
+            return
+        if done >= total:
+            stream.write("\r" + " " * 60 + "\r")
+        else:
+            width = 30
+            filled = width * done // total
+            stream.write(f"\r{flow}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        stream.flush()
+
+    return show
+
+
+def run_command(
+    rules_path: Path,
+    *,
+    dry_run: bool,
+    since: date | None,
+    only: str | None,
+    state_dir: Path | None,
+    show_payload: bool,
+    as_json: bool,
+    echo: Callable[[str], None],
+    progress_stream: TextIO | None,
+) -> int:
+    """`connector run` without --watch: load, run once, print; the exit code says how it went."""
+    plugins = Plugins.load()
+    rules = rules_module.load(rules_path, plugins=plugins)
+    seen: list[Run] = []
+
+    def watch(run: Run) -> None:
+        seen.append(run)
+        if progress_stream is not None and not as_json and progress_stream.isatty():
+            run.progress = terminal_progress(progress_stream)
+
+    try:
+        report, plan = run_once(
+            rules,
+            plugins,
+            flows=flows_for(rules, only),
+            dry_run=dry_run,
+            since=since,
+            state_dir=state_dir,
+            on_run=watch,
+        )
+    except AuthorizationNeeded as error:  # name the user's own rule file in the hint
+        raise AuthorizationNeeded(error.message, rules=str(rules_path), side=error.side) from error
+    run = seen[0]
+    found = estimate(report, run) if dry_run else None
+    if as_json:
+        data = report.to_dict()
+        if dry_run:
+            data["plan"] = plan
+            data["estimate"] = found.to_dict() if found else None
+        if show_payload:
+            data["entries"] = [to_jsonable(entry) for entry in run.planned]
+        echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        return exit_code(report)
+    if dry_run:  # a real run's problems are in its report; repeating them as plan lines is noise
+        for line in plan:
+            echo(line)
+    if show_payload:
+        for entry in run.planned:
+            echo(f"entry for {entry.document_key} ({entry.your_ref}):")
+            echo(json.dumps(to_jsonable(entry), indent=2, ensure_ascii=False))
+    echo(render_report(report))
+    if found is not None:
+        for line in render_estimate(found):
+            echo(line)
+    return exit_code(report)

@@ -1,0 +1,238 @@
+"""The base classes plugins fill in: a `Source` of documents and a `Sink` that books them.
+
+A source (an invoicing system) yields canonical documents and customers and receives payments and
+imported customers; a sink (a bookkeeping system) books entries and customers and reports payments and
+its own customers. Each declares `name` (what a rule file writes under `source.plugin` or
+`sink.plugin`) and `options_schema` (the JSON Schema of that section), and is built with the
+section's validated options and a `ServiceContext`.
+
+Methods a plugin cannot support raise `NotImplementedError`; the engine only calls the ones the
+rule file's flows need.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol
+
+import httpx
+
+from connector.contract.records import (
+    Customer,
+    Document,
+    DocumentKind,
+    JournalEntry,
+    Payment,
+    PaymentStatus,
+    PaymentTerm,
+    TaxRate,
+)
+from connector.contract.tokens import MemoryTokenStore, TokenStore
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ErrorLog(Protocol):
+    """Where error answers are remembered per endpoint, across runs (the circuit breaker's memory)."""
+
+    def record(self, service: str, endpoint: str, at: datetime) -> None: ...
+
+    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many errors since `since`, and when the oldest of them was."""
+        ...
+
+
+class MemoryErrorLog:
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str, datetime]] = []
+
+    def record(self, service: str, endpoint: str, at: datetime) -> None:
+        self.errors.append((service, endpoint, at))
+
+    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
+        moments = [at for s, e, at in self.errors if s == service and e == endpoint and at >= since]
+        return len(moments), min(moments, default=None)
+
+
+@dataclass
+class ServiceContext:
+    """What the core hands a service: where its tokens live, how it reaches the network, the time."""
+
+    client: str
+    side: str  # "source" or "sink"
+    tokens: TokenStore = field(default_factory=MemoryTokenStore)
+    transport: httpx.BaseTransport | None = None  # tests inject httpx.MockTransport here
+    clock: Callable[[], datetime] = utcnow
+    sleep: Callable[[float], None] = time.sleep  # tests with a simulated clock pass their own
+    timeout: float = 30.0
+    calls: dict[str, int] = field(default_factory=dict)  # calls used, per endpoint, for the report
+    errors: ErrorLog = field(default_factory=MemoryErrorLog)
+
+
+class Service:
+    """What sources and sinks share: a name, an options schema, authorization."""
+
+    name: ClassVar[str]
+    title: ClassVar[str] = ""
+    options_schema: ClassVar[Mapping[str, Any]] = {"type": "object"}
+
+    def __init__(self, options: Mapping[str, Any], context: ServiceContext) -> None:
+        self.options = options
+        self.context = context
+
+    def authorization_url(self, redirect_uri: str, state: str) -> str:
+        """The URL a person opens to grant access; the service redirects to `redirect_uri`."""
+        raise NotImplementedError(f"{self.name} has no browser authorization")
+
+    def authorize(
+        self, *, code: str | None = None, redirect_uri: str | None = None, refresh_token: str | None = None
+    ) -> None:
+        """Exchange an authorization code or a given refresh token for tokens, and store them."""
+        raise NotImplementedError(f"{self.name} cannot be authorized")
+
+    def check_authorization(self) -> str:
+        """Make one cheap call with the stored tokens; return who we are (raises when refused)."""
+        raise NotImplementedError(f"{self.name} cannot check its authorization")
+
+    @property
+    def calls_used(self) -> int:
+        return sum(self.context.calls.values())
+
+    def close(self) -> None:
+        """Release connections. Called once at the end of every run."""
+
+
+class Source(Service):
+    """Where documents come from; where payments and imported customers go."""
+
+    def tax_rates(self) -> list[TaxRate]:
+        """Every tax rate of the configured department."""
+        raise NotImplementedError
+
+    def documents(
+        self,
+        *,
+        kinds: Iterable[DocumentKind],
+        start_date: date,
+        updated_since: datetime | None,
+        unchanged: Collection[str] = (),
+    ) -> Iterator[Document]:
+        """Booked documents of the configured department dated on or after `start_date` and changed
+        since `updated_since` (all of them when None), each with its customer filled in.
+
+        `unchanged` holds the keys of documents the caller already has as they were at exactly
+        `updated_since`: a source whose filter includes that moment may leave them out, and spare the
+        calls that reading them again would cost."""
+        raise NotImplementedError
+
+    def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:
+        """The documents with these `Document.key`s (to retry earlier failures)."""
+        raise NotImplementedError
+
+    def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
+        """Register a payment of the amount still due, dated `paid_on`; return the payment, or None
+        when the document was already paid (nothing is registered then)."""
+        raise NotImplementedError
+
+    def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
+        """The id of an existing customer like `customer`, matched on `match` keys in order."""
+        raise NotImplementedError
+
+    def save_customer(self, customer: Customer, existing_id: str | None) -> str:
+        """Create (`existing_id` None) or update an imported customer; return its id."""
+        raise NotImplementedError
+
+    def default_payment_term(self) -> PaymentTerm | None:
+        """The term new documents get when nobody chose one (init guesses the default condition
+        from it), or None when the service has no such setting."""
+        return None
+
+    def subscribe(self, url: str) -> None:
+        """Ask the service to POST to `url` whenever an invoice or credit note is booked."""
+        raise NotImplementedError(f"{self.name} cannot notify connector of booked documents")
+
+    def unsubscribe(self, url: str) -> None:
+        """Stop the calls `subscribe` asked for."""
+        raise NotImplementedError(f"{self.name} cannot notify connector of booked documents")
+
+
+@dataclass(frozen=True)
+class VatCode:
+    code: str
+    description: str
+    type: str  # E exclusive, I inclusive, B base only, N none
+    percentage: Decimal
+
+
+@dataclass(frozen=True)
+class JournalInfo:
+    code: str
+    description: str
+    type: int  # 20 sales, 21 return invoices, ...
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    code: str
+    description: str
+    type: int  # 110 revenue, ...
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentConditionInfo:
+    code: str
+    description: str
+    days: int
+    end_of_months: int
+    discount_percentage: Decimal
+    method: str  # B on credit, I collection, K cash
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """The sink's reference data, read once per run."""
+
+    vat_codes: Mapping[str, VatCode]
+    journals: Mapping[str, JournalInfo]
+    accounts: Mapping[str, AccountInfo]
+    payment_conditions: Mapping[str, PaymentConditionInfo]
+
+
+class Sink(Service):
+    """Where documents and customers are booked; where payments and customers come from."""
+
+    def reference_data(self) -> ReferenceData:
+        raise NotImplementedError
+
+    def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
+        """The id of an existing account like `customer`, matched on `match` keys in order."""
+        raise NotImplementedError
+
+    def save_customer(self, customer: Customer, existing_id: str | None) -> str:
+        """Create (`existing_id` None) or update the account of `customer`; return its id."""
+        raise NotImplementedError
+
+    def existing_entries(
+        self, wanted: Iterable[tuple[str, DocumentKind, str]]
+    ) -> dict[tuple[str, DocumentKind, str], str]:
+        """Entries already in the books, by (journal, kind, your_ref), with their ids."""
+        raise NotImplementedError
+
+    def book(self, entry: JournalEntry) -> str:
+        """Book one entry; return its id in the target."""
+        raise NotImplementedError
+
+    def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
+        """Receivables whose payment state changed since `cursor`, and the new cursor."""
+        raise NotImplementedError
+
+    def changed_customers(self, cursor: str | None) -> tuple[list[Customer], str | None]:
+        """Accounts (and their contacts) new or changed since `cursor`, and the new cursor."""
+        raise NotImplementedError

@@ -1,0 +1,93 @@
+"""Turning reports into text a person reads at a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from connector.contract.report import RunReport
+
+STATUS_WORDS = {
+    "success": "done",
+    "partial": "PARTIAL: some records were skipped or failed",
+    "failed": "FAILED",
+}
+
+
+def render_report(report: RunReport) -> str:
+    """A readable summary; partial success is never printed as success."""
+    title = "dry run (nothing was written)" if report.dry_run else "run"
+    status = STATUS_WORDS[report.status]
+    if report.status == "partial" and not report.outcomes:
+        status = "PAUSED: stopped early, nothing failed; the next run continues"
+    lines = [f"{report.client}: {title} of {', '.join(report.flows)}: {status}"]
+    groups: dict[str, list[str]] = {}
+    booked = {
+        key.partition(".")[2]: n for key, n in sorted(report.counts.items()) if key.startswith("booked.")
+    }
+    # Which kinds were booked, when there was more than one: "95 invoices, 8 credit notes".
+    kinds = (
+        ", ".join(
+            f"{n} {kind.replace('_', ' ')[:-1] if n == 1 else kind.replace('_', ' ')}"
+            for kind, n in booked.items()
+        )
+        if len(booked) > 1
+        else ""
+    )
+    for key in sorted(report.counts):
+        group, _, what = key.partition(".")
+        if group == "booked":
+            continue  # shown with documents: "103 booked (95 invoices, 8 credit notes)"
+        detail = f" ({kinds})" if key == "documents.booked" and kinds else ""
+        groups.setdefault(group, []).append(f"{report.counts[key]} {what}{detail}")
+    for group, parts in groups.items():
+        lines.append(f"  {group}: {', '.join(parts)}")
+    if report.calls:
+        lines.append("  API calls: " + ", ".join(f"{side} {count}" for side, count in report.calls.items()))
+    for outcome in report.outcomes:
+        lines.append(f"  {outcome.status} {outcome.record}: {outcome.reason}")
+        if outcome.hint:
+            lines.append(f"      what to do: {outcome.hint}")
+    for paid in report.paid:
+        lines.append(f"  set paid: {paid['number']} ({paid['amount']} on {paid['paid_on']})")
+    for notice in report.notices:
+        lines.append(f"  note: {notice}")
+    if report.error:
+        lines.append(f"  stopped: {report.error}")
+    return "\n".join(lines)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Columns padded to their widest cell, a rule under the headers; "-" for an empty cell."""
+    body = [["-" if cell is None or cell == "" else str(cell) for cell in row] for row in rows]
+    widths = [len(header) for header in headers]
+    for row in body:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in body]
+    return "\n".join(lines)
+
+
+def when(moment: datetime | None, now: datetime | None = None) -> str:
+    """`2026-11-28 13:48 UTC (5 min ago)`: a moment a person can place."""
+    if moment is None:
+        return "-"
+    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if now is None:
+        return text
+    seconds = int((now - moment).total_seconds())
+    if seconds < 0:
+        return f"{text} (in {_span(-seconds)})"
+    return f"{text} ({_span(seconds)} ago)"
+
+
+def _span(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"

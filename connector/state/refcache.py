@@ -1,0 +1,183 @@
+"""Reference data kept for a while: repeated checks should not spend the target's daily budget.
+
+`connector check` (and `connector init`) read the sink's reference data (VAT codes, journals,
+accounts, payment conditions) and the source's tax rates. Some services allow only a few thousand
+calls a day, and a consultant runs `check` again after every edit of the rule file; so what was read
+is kept in `<state dir>/<client>.reference.json` (0600) for `DEFAULT_TTL`, keyed by the plugin and a
+digest of its options (another division or department is another key). `--refresh` reads again.
+
+Runs never use this cache: a run reads the reference data it books against, once per run.
+
+The cached values are dataclasses of dataclasses (`ReferenceData`, `TaxRate`); `to_jsonable` and
+`from_jsonable` turn any such tree into JSON and back from its type hints, so a plugin needs no
+code of its own to be cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from connector.contract.records import TaxRate
+from connector.contract.services import ReferenceData, Service, Sink, Source
+from connector.state.store import client_file, ensure_private_dir
+
+DEFAULT_TTL = timedelta(hours=1)
+FORMAT = 1
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- a generic JSON codec
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, mappings, sequences, Decimal and dates as plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def from_jsonable(kind: Any, data: Any) -> Any:
+    """The value of type `kind` that `to_jsonable` turned into `data`."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [option for option in typing.get_args(kind) if option is not type(None)]
+        return None if data is None else from_jsonable(options[0], data)
+    if origin is typing.Literal:
+        return data
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        hints = typing.get_type_hints(kind)
+        names = {f.name for f in dataclasses.fields(kind) if f.init}
+        return kind(**{name: from_jsonable(hints[name], data[name]) for name in names if name in data})
+    if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
+        _, item = typing.get_args(kind)
+        return {str(key): from_jsonable(item, value) for key, value in data.items()}
+    if origin in (list, tuple):
+        args = typing.get_args(kind)
+        items = [from_jsonable(args[0], value) for value in data]
+        return tuple(items) if origin is tuple else items
+    if kind is Decimal:
+        return Decimal(str(data))
+    if kind is datetime:
+        return datetime.fromisoformat(data)
+    if kind is date:
+        return date.fromisoformat(data)
+    if kind in (int, str, float, bool):
+        return kind(data)
+    return data
+
+
+# ---------------------------------------------------------------- the cache
+
+
+def identity(service: Service) -> str:
+    """The plugin and a digest of its options without secrets: another account is another key."""
+    options = {
+        key: value
+        for key, value in service.options.items()
+        if "secret" not in key.lower() and key != "plugin"
+    }
+    text = json.dumps(to_jsonable(options), sort_keys=True, default=str)
+    return f"{service.name}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Fetched:
+    """When a cached value was read from its service, and whether this answer came from the cache."""
+
+    at: datetime
+    cached: bool
+
+
+class ReferenceCache:
+    """A client's cached reference data, in a JSON file of its state directory."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        ttl: timedelta = DEFAULT_TTL,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.path = path
+        self.ttl = ttl
+        self.clock = clock
+        self.fetched: dict[str, Fetched] = {}
+
+    @classmethod
+    def for_client(cls, state_dir: Path, client: str, **options: Any) -> ReferenceCache:
+        return cls(client_file(state_dir, client, ".reference.json"), **options)
+
+    def sink_reference(self, sink: Sink, *, refresh: bool = False) -> ReferenceData:
+        value: ReferenceData = self._get("sink", sink, sink.reference_data, ReferenceData, refresh)
+        return value
+
+    def source_tax_rates(self, source: Source, *, refresh: bool = False) -> list[TaxRate]:
+        value: list[TaxRate] = self._get("source", source, source.tax_rates, list[TaxRate], refresh)
+        return value
+
+    def store_sink(self, sink: Sink, data: ReferenceData) -> None:
+        """Keep what was read elsewhere (by `connector init`), so the next check reads nothing."""
+        self._put("sink", identity(sink), data)
+
+    def store_source(self, source: Source, rates: list[TaxRate]) -> None:
+        self._put("source", identity(source), rates)
+
+    def _get(self, side: str, service: Service, load: Callable[[], Any], kind: Any, refresh: bool) -> Any:
+        key = identity(service)
+        entry = self._read().get(side)
+        if not refresh and isinstance(entry, dict) and entry.get("identity") == key:
+            at = datetime.fromisoformat(entry["fetched_at"])
+            if timedelta(0) <= self.clock() - at < self.ttl:
+                try:
+                    value = from_jsonable(kind, entry["data"])
+                except (KeyError, TypeError, ValueError, ArithmeticError):
+                    value = None  # written by another version: read the service again
+                if value is not None:
+                    self.fetched[side] = Fetched(at, cached=True)
+                    return value
+        value = load()
+        self._put(side, key, value)
+        return value
+
+    def _put(self, side: str, key: str, value: Any) -> None:
+        now = self.clock()
+        entries = self._read()
+        entries[side] = {"identity": key, "fetched_at": now.isoformat(), "data": to_jsonable(value)}
+        self.fetched[side] = Fetched(now, cached=False)
+        self._write({"format": FORMAT, "entries": entries})
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            content = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(content, dict) or content.get("format") != FORMAT:
+            return {}
+        entries = content.get("entries")
+        return dict(entries) if isinstance(entries, dict) else {}
+
+    def _write(self, content: dict[str, Any]) -> None:
+        ensure_private_dir(self.path.parent)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(content, handle, indent=1, sort_keys=True)
+        os.replace(temporary, self.path)

@@ -1,0 +1,132 @@
+"""End-to-end test support: both sandboxes, a rule file pointing at them, the real `connector` CLI.
+
+Used by `tests/e2e/` (and handy in a REPL). `World` starts every installed sandbox in this process
+(each plugin's own simulator, through `register_sandboxes`), writes a rule file into a directory,
+and runs the real `connector` executable in a subprocess with the sandboxes' environment, so the
+tests see exactly what a consultant sees: output and exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from connector.contract.plugins import Plugins
+from connector.contract.sandboxes import Sandbox
+
+DEMO_RULES = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
+
+
+def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`changes` over `base`; a None value removes the key."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@dataclass
+class World:
+    """Both sandboxes and a client directory; `stop()` when done."""
+
+    directory: Path
+    sandboxes: dict[str, Sandbox] = field(default_factory=dict)
+    rules_path: Path | None = None
+    plugins: dict[str, str] = field(default_factory=dict)  # side -> plugin name, from the rule file
+    rule_defaults: dict[str, Any] = field(default_factory=dict)  # merged into every `write_rules`
+
+    @classmethod
+    def start(cls, directory: Path, **options: Mapping[str, Any]) -> World:
+        """Start each sandbox; `options[name]` are passed to that sandbox's factory."""
+        world = cls(directory)
+        for name, factory in sorted(Plugins.load().sandboxes().items()):
+            world.sandboxes[name] = factory(seed=True, port=0, **dict(options.get(name, {})))
+        return world
+
+    def stop(self) -> None:
+        for box in self.sandboxes.values():
+            box.stop()
+
+    @property
+    def environment(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for box in self.sandboxes.values():
+            env.update(box.environment)
+        return env
+
+    def write_rules(self, changes: Mapping[str, Any] | None = None, name: str = "acme.yaml") -> Path:
+        """The demo rule file with `rule_defaults`, then `changes`, merged in, written to the client
+        directory (a None value removes a key)."""
+        yaml = YAML()
+        data = yaml.load(DEMO_RULES.read_text())
+        plain = deep_merge(deep_merge(_plain(data), self.rule_defaults), changes or {})
+        path = self.directory / name
+        with path.open("w") as handle:
+            yaml.dump(plain, handle)
+        self.rules_path = path
+        self.plugins = {"source": plain["source"]["plugin"], "sink": plain["sink"]["plugin"]}
+        return path
+
+    def cli(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_executable(), *args],
+            capture_output=True,
+            text=True,
+            env=self._env(env),
+            cwd=self.directory,
+            timeout=timeout,
+        )
+
+    def popen(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+        """The CLI started, not awaited: for commands that print something and then wait (auth)."""
+        return subprocess.Popen(
+            [_executable(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self._env(env),
+            cwd=self.directory,
+        )
+
+    def _env(self, env: Mapping[str, str] | None) -> dict[str, str]:
+        return {**os.environ, **self.environment, **(env or {})}
+
+    def run(self, *options: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """`connector run RULES [options]` on the rule file last written."""
+        assert self.rules_path is not None, "write_rules() first"
+        return self.cli("run", str(self.rules_path), *options, env=env)
+
+    def authorize(self) -> None:
+        """Both sides, with sandbox-issued refresh tokens, through `connector auth --refresh-token`."""
+        assert self.rules_path is not None, "write_rules() first"
+        for side, plugin in self.plugins.items():
+            token = self.sandboxes[plugin].refresh_token()
+            result = self.cli("auth", str(self.rules_path), side, "--refresh-token", token)
+            assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _executable() -> str:
+    return shutil.which("connector") or str(Path(sys.executable).parent / "connector")
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    return node

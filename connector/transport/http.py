@@ -1,0 +1,254 @@
+"""Talking to a service over HTTP: call counting, rate budgets, retries by kind.
+
+`ApiClient` is what both plugins' clients build on. Per request it:
+
+- waits for budget (`RateGovernor`) instead of earning a 429, calibrated from the headers of every
+  response (the plugin parses them into `Budget`s);
+- retries timeouts, connection errors and 5xx with exponential backoff and jitter, but only for
+  requests that are safe to repeat; a write whose outcome is unknown raises `RetriableError` and is
+  reconciled by the engine (looked up before it is ever sent again);
+- on a 429 waits until the announced reset and tries again (the service did not process it);
+- on a 401 asks the token keeper for a new access token once;
+- never retries another 4xx: it raises the plugin's `ApiError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from connector.contract.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
+from connector.contract.services import ServiceContext
+
+log = logging.getLogger("connector.transport.http")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ERROR_WINDOW = timedelta(hours=1)
+
+
+@dataclass
+class Budget:
+    """One rate window as the service announced it in a response's headers."""
+
+    window: str  # "minute" or "day"
+    limit: int
+    remaining: int
+    resets_at: datetime
+
+
+class RateGovernor:
+    """Makes calls wait for budget. One per service and account (or division)."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        per_minute: int,
+        per_day: int | None = None,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None],
+        day_reserve: int = 0,
+        reserve_share: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.clock = clock
+        self.sleep = sleep
+        self.day_reserve = day_reserve
+        self.reserve_share = reserve_share
+        self.recent: deque[datetime] = deque()
+        self.minute: Budget | None = None
+        self.day: Budget | None = None
+        self.waited = 0.0
+
+    def wait_for_budget(self) -> None:
+        """Block until a call fits in the minute; stop cleanly when the day is spent."""
+        now = self.clock()
+        if self.day and now < self.day.resets_at and self.day.remaining <= self.reserve:
+            raise BudgetExhausted(self.service, self.day.resets_at)
+        delay = 0.0
+        if self.minute and now < self.minute.resets_at and self.minute.remaining <= 0:
+            delay = (self.minute.resets_at - now).total_seconds() + 0.05
+        while self.recent and now - self.recent[0] >= timedelta(seconds=60):
+            self.recent.popleft()
+        if len(self.recent) >= self.per_minute:
+            delay = max(delay, 60.0 - (now - self.recent[0]).total_seconds() + 0.05)
+        if delay > 0:
+            log.info("%s: waiting %.1f s for rate budget", self.service, delay)
+            self.waited += delay
+            self.sleep(delay)
+
+    @property
+    def reserve(self) -> int:
+        """The calls of the day kept back: `day_reserve`, but at most `reserve_share` of the daily
+        limit, so that a division allowed 150 calls a day does not keep 100 of them unused."""
+        limit = self.day.limit if self.day else self.per_day
+        if not limit:
+            return self.day_reserve
+        return min(self.day_reserve, math.ceil(limit * self.reserve_share))
+
+    def record_call(self) -> None:
+        self.recent.append(self.clock())
+        for budget in (self.minute, self.day):
+            if budget and budget.remaining > 0:
+                budget.remaining -= 1
+
+    def observe(self, budgets: list[Budget]) -> None:
+        """Take the service's word: the documented limits are only the guess before the first answer."""
+        for budget in budgets:
+            if budget.window == "minute":
+                self.minute = budget
+                self.per_minute = max(budget.limit, 1)
+            elif budget.window == "day":
+                self.day = budget
+                self.per_day = budget.limit
+
+    def wait_until(self, moment: datetime | None, fallback: float = 5.0) -> None:
+        delay = (moment - self.clock()).total_seconds() + 0.05 if moment else fallback
+        delay = min(max(delay, 0.05), 120.0)
+        self.waited += delay
+        self.sleep(delay)
+
+
+class ApiClient:
+    """The HTTP layer a plugin's client builds on; subclasses say how to authenticate and parse.
+
+    A circuit breaker per endpoint: once `max_errors_per_hour` error answers (any 4xx but 429, and
+    5xx) came from one endpoint within the last hour, that endpoint is not called again until the
+    oldest of them is an hour old (`CircuitOpen`: the run stops cleanly). Services that block an app
+    after a number of errors per endpoint per hour (10, for one of them) are never reached that way.
+    The errors are kept in the client's state (`ServiceContext.errors`), so separate runs add up.
+    """
+
+    service = "service"
+    max_retries = 4
+    backoff_base = 0.5
+    max_errors_per_hour = 6
+
+    def __init__(self, base_url: str, context: ServiceContext, governor: RateGovernor) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.context = context
+        self.governor = governor
+        self.http = httpx.Client(timeout=context.timeout, transport=context.transport)
+        self.retries = 0
+
+    # -- what a subclass provides ---------------------------------------------------------------
+
+    def auth_headers(self, *, force_refresh: bool = False) -> dict[str, str]:
+        return {}
+
+    def budgets(self, response: httpx.Response) -> list[Budget]:
+        """The rate windows announced by a response's headers."""
+        return []
+
+    def retry_at(self, response: httpx.Response) -> datetime | None:
+        """When a 429 says to try again."""
+        return None
+
+    def error(self, response: httpx.Response, endpoint: str) -> ApiError:
+        return ApiError(
+            f"{self.service} answered {response.status_code} on {endpoint}: {response.text[:300]}",
+            status=response.status_code,
+            response=response,
+        )
+
+    # -- the request loop -----------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str | None = None,
+        safe: bool | None = None,
+        authenticated: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send one logical request; `safe` says whether it may be repeated after an unknown outcome."""
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        endpoint = endpoint or path.split("?")[0]
+        repeatable = method.upper() in SAFE_METHODS if safe is None else safe
+        extra_headers: dict[str, str] = dict(kwargs.pop("headers", None) or {})
+        attempt = 0
+        refreshed = force_refresh = False
+        while True:
+            attempt += 1
+            self.check_circuit(endpoint)
+            self.governor.wait_for_budget()
+            headers = dict(extra_headers)
+            if authenticated:
+                headers.update(self.auth_headers(force_refresh=force_refresh))
+            force_refresh = False
+            try:
+                self.governor.record_call()
+                self._count(endpoint)
+                response = self.http.request(method, url, headers=headers, **kwargs)
+            except (httpx.TimeoutException, httpx.TransportError) as error:
+                if repeatable and attempt <= self.max_retries:
+                    self._backoff(attempt, f"{type(error).__name__} on {endpoint}")
+                    continue
+                raise RetriableError(
+                    f"{self.service}: no answer on {endpoint} ({type(error).__name__})",
+                    hint="the outcome is unknown; the next run reconciles it before anything is resent",
+                ) from error
+            self.governor.observe(self.budgets(response))
+            status = response.status_code
+            if status >= 400 and status != 429:
+                self.context.errors.record(self.service, endpoint, self.context.clock())
+            if status == 429:
+                day = self.governor.day
+                if day is not None and day.remaining <= 0 and self.context.clock() < day.resets_at:
+                    raise BudgetExhausted(self.service, day.resets_at)  # waiting cannot help today
+                if attempt <= self.max_retries + 2:
+                    self.retries += 1
+                    self.governor.wait_until(self.retry_at(response))
+                    continue
+                raise RetriableError(f"{self.service}: still rate limited on {endpoint}", response=response)
+            if status == 401 and authenticated and not refreshed:
+                refreshed = force_refresh = True
+                attempt -= 1
+                continue
+            if status >= 500:
+                if repeatable and attempt <= self.max_retries:
+                    self._backoff(attempt, f"{status} on {endpoint}")
+                    continue
+                raise self.server_error(response, endpoint, repeatable)
+            if status >= 400:
+                raise self.error(response, endpoint)
+            return response
+
+    def check_circuit(self, endpoint: str) -> None:
+        now = self.context.clock()
+        count, oldest = self.context.errors.count_since(self.service, endpoint, now - ERROR_WINDOW)
+        if count >= self.max_errors_per_hour:
+            raise CircuitOpen(self.service, endpoint, count, (oldest or now) + ERROR_WINDOW)
+
+    def server_error(self, response: httpx.Response, endpoint: str, repeatable: bool) -> Exception:
+        """A 5xx that was not (or no longer) retried."""
+        if repeatable:
+            return RetriableError(
+                f"{self.service} kept failing on {endpoint} ({response.status_code})", response=response
+            )
+        return self.error(response, endpoint)
+
+    def _count(self, endpoint: str) -> None:
+        calls: Mapping[str, int] = self.context.calls
+        self.context.calls[endpoint] = calls.get(endpoint, 0) + 1
+
+    def _backoff(self, attempt: int, why: str) -> None:
+        self.retries += 1
+        delay = self.backoff_base * (2 ** (attempt - 1)) * (1 + random.random())
+        log.info("%s: %s; retrying in %.1f s", self.service, why, delay)
+        self.context.sleep(delay)
+
+    def close(self) -> None:
+        self.http.close()
