@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from connector import rules as rules_module
 from connector.contract.plugins import Plugins
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector.engine.runner import build_services, exit_code, flows_for, run_once
 from connector.reporting.render import render_report
 from connector.state.store import StateStore

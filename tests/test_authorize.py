@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from connector.cli.auth import authorize_service
+from connector.cli.authorize import authorize_service
 from connector.contract.errors import AuthorizationNeeded
 from connector.contract.services import ServiceContext, Source
 

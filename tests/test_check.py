@@ -10,6 +10,7 @@ from connector.contract.errors import Problem
 from connector.contract.records import TaxRate
 from connector.contract.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
+from connector.testing.rules import make_rules
 
 D = Decimal
 REFERENCE = ReferenceData(
@@ -40,9 +41,7 @@ def rules(
     default: str = "30",
     direct_debit: str | None = "DD",
 ) -> Rules:
-    return Rules(
-        version=1,
-        client="acme",
+    return make_rules(
         source=PluginSection("fake"),
         sink=PluginSection("fake"),
         sync=SyncRules(date(2026, 1, 1), credit_notes=False),

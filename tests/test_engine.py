@@ -33,9 +33,10 @@ from connector.contract.services import (
 )
 from connector.engine.runner import flows_for, run_once
 from connector.reporting.render import render_report
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
+from connector.rules.model import Rules, SyncRules, VatRule
 from connector.state.store import StateStore
 from connector.testing import FakeSink, FakeSource
+from connector.testing.rules import make_rules
 
 RATE_21 = TaxRate("tr-21", "21%", Decimal("0.21"))
 RATE_6 = TaxRate("tr-6", "6%", Decimal("0.06"))
@@ -55,15 +56,8 @@ REFERENCE = ReferenceData(
 
 
 def rules_for(tmp_path: Path, **changes: object) -> Rules:
-    rules = Rules(
-        version=1,
-        client="acme",
-        source=PluginSection("fake_source"),
-        sink=PluginSection("fake_sink"),
-        sync=SyncRules(start_date=date(2026, 1, 1)),
-        journals=Journals("70", "71"),
+    rules = make_rules(
         vat=(VatRule("21%", "4"),),
-        payment_terms=PaymentTermRules(default="30"),
         revenue_account="7000",
         path=tmp_path / "acme.yaml",
     )

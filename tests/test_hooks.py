@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ from connector.contract.errors import PluginError, Problem
 from connector.contract.plugins import Plugins
 from connector.contract.report import RunReport
 from connector.contract.services import Sink, Source
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules
+from connector.rules.model import Rules
+from connector.testing.rules import make_rules as base_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(
@@ -26,15 +27,7 @@ HOOKS = sorted(
 
 
 def make_rules() -> Rules:
-    return Rules(
-        version=1,
-        client="acme",
-        source=PluginSection("fake_source"),
-        sink=PluginSection("fake_sink"),
-        sync=SyncRules(start_date=date(2026, 1, 1)),
-        journals=Journals("70", "71"),
-        vat=(),
-        payment_terms=PaymentTermRules(default="30"),
+    return base_rules(
         locations={"payment_terms.default": (12, 3)},
     )
 

@@ -11,17 +11,15 @@ from connector.cli.ledger import find_entry, unlink
 from connector.contract.errors import ConfigurationError
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules
 from connector.state.store import StateStore
+from connector.testing.rules import make_rules
 
 
 def rules(path: Path) -> Rules:
-    return Rules(
-        version=1,
-        client="acme",
+    return make_rules(
         source=PluginSection("fake"),
         sink=PluginSection("fake"),
         sync=SyncRules(date(2026, 1, 1)),
         journals=Journals("70", "70"),
-        vat=(),
         payment_terms=PaymentTermRules("30"),
         path=path,
     )

@@ -25,8 +25,10 @@ from connector.contract.records import (
     Totals,
 )
 from connector.contract.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
-from connector.engine.mapping import build_entry, check_mapping, check_tax_rates, key_path
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
+from connector.engine.mapping import build_entry, key_path
+from connector.engine.preflight import check_mapping, check_tax_rates
+from connector.rules.model import Journals, PaymentTermRules, Rules, VatRule
+from connector.testing.rules import make_rules as base_rules
 
 D = Decimal
 T21 = TaxRate("t21", "21%", D("0.21"))
@@ -99,12 +101,7 @@ def make_rules(
     discount_account: str | None = None,
     payment_terms: PaymentTermRules = TERMS,
 ) -> Rules:
-    return Rules(
-        version=1,
-        client="acme",
-        source=PluginSection("fake_source"),
-        sink=PluginSection("fake_sink"),
-        sync=SyncRules(start_date=date(2026, 1, 1)),
+    return base_rules(
         journals=journals,
         vat=vat,
         payment_terms=payment_terms,

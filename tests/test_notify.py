@@ -5,28 +5,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from connector.contract.report import RunReport
 from connector.reporting.notify import Notifier, masked, post_json
-from connector.rules.model import Journals, Notify, PaymentTermRules, PluginSection, Rules, SyncRules
+from connector.rules.model import Notify, PluginSection, Rules
+from connector.testing.rules import make_rules
 
 SECRET_URL = "https://hooks.example.com/T0SECRET/abc123"
 
 
 def rules(webhook: str | None, paid: bool = True) -> Rules:
-    return Rules(
-        version=1,
-        client="acme",
+    return make_rules(
         source=PluginSection("a"),
         sink=PluginSection("b"),
-        sync=SyncRules(start_date=date(2026, 1, 1)),
-        journals=Journals("70", "71"),
-        vat=(),
-        payment_terms=PaymentTermRules(default="30"),
         notify=Notify(paid=paid, webhook=webhook),
     )
 

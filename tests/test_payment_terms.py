@@ -11,7 +11,8 @@ import pytest
 from connector.contract.records import Customer, Document, PaymentTerm, PaymentTermType, Totals
 from connector.contract.services import PaymentConditionInfo, ReferenceData
 from connector.engine.payment_terms import choose, choose_condition, code_sort_key
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules
+from connector.rules.model import PaymentTermRules, Rules
+from connector.testing.rules import make_rules
 
 D = Decimal
 
@@ -44,14 +45,7 @@ def reference(conditions: list[PaymentConditionInfo] = CONDITIONS) -> ReferenceD
 
 
 def rules(direct_debit: str | None = "DD", mapping: Mapping[str, str] | None = None) -> Rules:
-    return Rules(
-        version=1,
-        client="acme",
-        source=PluginSection("fake_source"),
-        sink=PluginSection("fake_sink"),
-        sync=SyncRules(start_date=date(2026, 1, 1)),
-        journals=Journals("70", "71"),
-        vat=(),
+    return make_rules(
         payment_terms=PaymentTermRules(default="DEF", direct_debit=direct_debit, map=mapping or {}),
     )
 

@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from connector.cli.init import Section, env_prefix, render_rules, section
+from connector.cli.scaffold import env_prefix, section
+from connector.cli.scaffold_text import Section, render_rules
 from connector.contract.errors import ConfigurationError
 from connector.contract.records import PaymentTerm, TaxRate
 from connector.contract.services import (

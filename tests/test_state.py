@@ -19,7 +19,9 @@ import connector.state.store as state_module
 from connector.contract.errors import ConfigurationError
 from connector.contract.report import RunReport
 from connector.contract.tokens import Tokens
-from connector.state.store import SCHEMA_VERSION, StateStore, state_dir_for
+from connector.state.files import state_dir_for
+from connector.state.migrations import SCHEMA_VERSION
+from connector.state.store import StateStore
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -13,7 +13,8 @@ import pytest
 from connector.contract.errors import RecordSkipped, RuleFileError
 from connector.contract.records import Address, Customer, Document, PaymentTerm, Totals
 from connector.engine.templates import Templates, check_templates
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, Template
+from connector.rules.model import Rules, Template
+from connector.testing.rules import make_rules
 
 D = Decimal
 CUSTOMER = Customer(
@@ -31,15 +32,7 @@ def rules(fields: Mapping[str, str] | None = None) -> Rules:
         name: Template(name, source, line=31 + index, column=16)
         for index, (name, source) in enumerate((fields or {}).items())
     }
-    return Rules(
-        version=1,
-        client="acme",
-        source=PluginSection("fake_source"),
-        sink=PluginSection("fake_sink"),
-        sync=SyncRules(start_date=date(2026, 1, 1)),
-        journals=Journals("70", "71"),
-        vat=(),
-        payment_terms=PaymentTermRules(default="30"),
+    return make_rules(
         fields=templates,
         path=Path("rules/acme.yaml"),
     )

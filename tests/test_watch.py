@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connector.contract.report import RunReport
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, Triggers
+from connector.rules.model import PluginSection, Rules, Triggers
 from connector.rules.triggers import parse_trigger
 from connector.testing import FakeClock
-from connector.watch import scheduler as watch
+from connector.testing.rules import make_rules
+from connector.watch import worker as watch
 
 
 def rules(tmp_path: Path) -> Rules:
-    return Rules(
-        version=1,
-        client="acme",
+    return make_rules(
         source=PluginSection("a"),
         sink=PluginSection("b"),
-        sync=SyncRules(start_date=date(2026, 1, 1)),
-        journals=Journals("70", "71"),
-        vat=(),
-        payment_terms=PaymentTermRules(default="30"),
         triggers=Triggers(
             documents=parse_trigger("every 15 minutes"), payments=parse_trigger("every 10 minutes")
         ),

@@ -29,21 +29,15 @@ from connector.contract.errors import EXIT_CONFIGURATION, EXIT_OK, EXIT_PARTIAL,
 from connector.contract.plugins import Plugins
 from connector.contract.records import TaxRate
 from connector.contract.services import AccountInfo, PaymentConditionInfo, ReferenceData
-from connector.engine.mapping import (
-    REVENUE_ACCOUNT,
-    check_mapping,
-    check_tax_rates,
-    find_code,
-    fraction,
-    key_path,
-    percent,
-)
+from connector.engine.mapping import REVENUE_ACCOUNT, find_code, fraction, key_path, percent
 from connector.engine.payment_terms import code_sort_key
+from connector.engine.preflight import check_mapping, check_tax_rates
 from connector.engine.runner import build_services
 from connector.rules.model import Rules
+from connector.state.files import state_dir_for
 from connector.state.lock import ClientLock
 from connector.state.refcache import Fetched, ReferenceCache
-from connector.state.store import StateStore, state_dir_for
+from connector.state.store import StateStore
 
 Severity = Literal["error", "warning"]
 COLLECTION = "I"

@@ -21,7 +21,7 @@ from connector.reporting.render import render_report
 from connector.state.lock import ClientLock
 from connector.state.store import StateStore
 
-DEMO_RULES = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
+DEMO_RULES = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
 
 
 def run_demo(

@@ -18,9 +18,10 @@ from pathlib import Path
 from connector.contract.errors import ConfigurationError
 from connector.reporting.render import when
 from connector.rules.model import Rules
+from connector.state.files import state_dir_for
 from connector.state.ledger import LedgerEntry
 from connector.state.lock import ClientLock
-from connector.state.store import StateStore, state_dir_for
+from connector.state.store import StateStore
 
 
 def find_entry(state: StateStore, document: str) -> LedgerEntry:

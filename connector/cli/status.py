@@ -20,10 +20,11 @@ from connector.contract.report import RunReport
 from connector.engine.runner import build_services
 from connector.reporting.render import render_report, table, when
 from connector.rules.model import Rules
+from connector.state.files import state_dir_for
 from connector.state.ledger import LedgerEntry
 from connector.state.lock import ClientLock
 from connector.state.refcache import from_jsonable
-from connector.state.store import RunRow, StateStore, state_dir_for
+from connector.state.store import RunRow, StateStore
 
 SIDES = ("source", "sink")
 

@@ -57,7 +57,7 @@ def register_sandboxes(register: Callable[[str, SandboxFactory], None]) -> None:
 
     Called by ``connector sandbox`` and ``connector demo``, and by tests. Call
     ``register(name, factory)`` where ``name`` is the plugin name the simulator stands in for and
-    ``factory(seed=True, port=0)`` starts it and returns a running `connector.testing.sandbox.Sandbox`.
+    ``factory(seed=True, port=0)`` starts it and returns a running `connector.contract.sandboxes.Sandbox`.
     Return nothing.
     """
 

@@ -54,7 +54,7 @@ class Plugins:
         manager.add_hookspecs(hookspecs)
         from connector.reporting.notify import Notifier  # the core's own behaviour goes through the hooks too
 
-        manager.register(Notifier(), name="connector.reporting.notify")
+        manager.register(Notifier(), name="connector.notify")
         blocked = set(disabled) if disabled is not None else disabled_plugins()
         for name in blocked:
             manager.set_blocked(name)
@@ -135,7 +135,7 @@ class Plugins:
         """Call an observer hook; one failing observer never stops a sync or the others."""
         import logging
 
-        log = logging.getLogger("connector.contract.plugins")
+        log = logging.getLogger("connector.plugins")
         for impl in reversed(hook.get_hookimpls()):
             try:
                 impl.function(**{name: kwargs[name] for name in impl.argnames})

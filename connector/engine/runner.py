@@ -27,10 +27,11 @@ from connector.contract.report import RunReport
 from connector.contract.services import ServiceContext, Sink, Source, utcnow
 from connector.engine.run import FlowFunction, Run
 from connector.rules.model import Rules
+from connector.state.files import state_dir_for
 from connector.state.lock import ClientLock
-from connector.state.store import StateErrorLog, StateStore, state_dir_for
+from connector.state.store import StateErrorLog, StateStore
 
-log = logging.getLogger("connector.engine.runner")
+log = logging.getLogger("connector.engine")
 
 FLOW_ORDER = ("customers", "documents", "payments")
 

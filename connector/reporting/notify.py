@@ -27,7 +27,7 @@ from connector.contract.secrets import mask
 from connector.reporting.render import render_report
 from connector.rules.model import Rules
 
-log = logging.getLogger("connector.reporting.notify")
+log = logging.getLogger("connector.notify")
 
 TIMEOUT = 5.0
 ATTEMPTS = 3

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from connector.contract.errors import ClientBusy
-from connector.state.store import client_file, ensure_private_dir
+from connector.state.files import client_file, ensure_private_dir
 
 
 class ClientLock:

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from connector.contract.records import TaxRate
 from connector.contract.services import ReferenceData, Service, Sink, Source
-from connector.state.store import client_file, ensure_private_dir
+from connector.state.files import client_file, ensure_private_dir
 
 DEFAULT_TTL = timedelta(hours=1)
 FORMAT = 1

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import stat
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,159 +27,13 @@ from typing import Any
 from connector.contract.errors import ConfigurationError
 from connector.contract.report import RunReport
 from connector.contract.tokens import Tokens
+from connector.state.files import SIDE_FILES, client_file, ensure_private_dir, ensure_private_file, fsync_path
 from connector.state.ledger import LedgerTables, from_text, to_text
+from connector.state.migrations import MIGRATIONS
 
-ENVIRONMENT_VARIABLE = "CONNECTOR_STATE_DIR"
-DEFAULT_DIRECTORY = ".connector"
 BUSY_TIMEOUT_SECONDS = 10.0
-SIDE_FILES = ("-wal", "-shm", "-journal")
 
 Clock = Callable[[], datetime]
-
-
-def state_dir_for(
-    rules_path: str | os.PathLike[str],
-    override: str | os.PathLike[str] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Path:
-    """The client's state directory: the `--state-dir` flag, else `CONNECTOR_STATE_DIR`, else
-    `.connector/` beside the rule file. An empty flag or variable counts as unset."""
-    env = os.environ if environ is None else environ
-    chosen = override if override not in (None, "") else env.get(ENVIRONMENT_VARIABLE) or None
-    if chosen is None:
-        return Path(rules_path).expanduser().absolute().parent / DEFAULT_DIRECTORY
-    return Path(chosen).expanduser().absolute()
-
-
-def client_file(state_dir: str | os.PathLike[str], client: str, suffix: str) -> Path:
-    """`<state dir>/<client><suffix>`, refusing a client name that would leave the directory."""
-    if client in ("", ".", "..") or any(char in client for char in "/\\\0"):
-        raise ConfigurationError(
-            f"client name {client!r} cannot name a state file",
-            hint="use letters, digits, dots, hyphens and underscores in the rule file's `client`",
-        )
-    return Path(state_dir) / f"{client}{suffix}"
-
-
-def ensure_private_dir(directory: Path) -> None:
-    """Create the directory 0700, or take group and other access away from one we own."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = directory.stat()
-    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o700:
-        directory.chmod(0o700)
-
-
-def ensure_private_file(path: Path) -> None:
-    """Make `path` 0600 (creating it empty when missing), so SQLite's side files inherit that mode."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
-            os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file or a directory to disk; a missing one (a side file SQLite removed) is fine."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-# --- schema --------------------------------------------------------------------------------------
-
-
-def _v1_initial(db: sqlite3.Connection) -> None:
-    statements = (
-        """CREATE TABLE ledger (
-            source_key     TEXT PRIMARY KEY,
-            kind           TEXT NOT NULL,
-            number         TEXT,
-            target_id      TEXT,
-            content_hash   TEXT,
-            status         TEXT NOT NULL
-                           CHECK (status IN ('intent', 'booked', 'linked', 'failed', 'skipped')),
-            attempts       INTEGER NOT NULL DEFAULT 0,
-            last_error     TEXT,
-            hint           TEXT,
-            first_seen     TEXT NOT NULL,
-            updated_at     TEXT NOT NULL,
-            booked_at      TEXT,
-            paid_at        TEXT,
-            payment_amount TEXT
-        )""",
-        "CREATE INDEX ledger_target ON ledger (target_id)",
-        "CREATE INDEX ledger_status ON ledger (status)",
-        """CREATE TABLE customers (
-            source_id    TEXT PRIMARY KEY,
-            target_id    TEXT NOT NULL,
-            content_hash TEXT,
-            updated_at   TEXT NOT NULL
-        )""",
-        "CREATE INDEX customers_target ON customers (target_id)",
-        """CREATE TABLE cursors (
-            name       TEXT PRIMARY KEY,
-            value      TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        )""",
-        """CREATE TABLE tokens (
-            side          TEXT PRIMARY KEY,
-            access_token  TEXT NOT NULL,
-            refresh_token TEXT NOT NULL,
-            expires_at    TEXT NOT NULL,
-            refreshed_at  TEXT NOT NULL
-        )""",
-        """CREATE TABLE runs (
-            id          INTEGER PRIMARY KEY AUTOINCREMENT,
-            started_at  TEXT NOT NULL,
-            finished_at TEXT,
-            flows       TEXT NOT NULL,
-            status      TEXT NOT NULL,
-            report      TEXT NOT NULL
-        )""",
-    )
-    for statement in statements:
-        db.execute(statement)
-
-
-def _v2_import_hash(db: sqlite3.Connection) -> None:
-    """The customer import keeps its own fingerprint of the target account (see CustomerLink)."""
-    db.execute("ALTER TABLE customers ADD COLUMN import_hash TEXT")
-
-
-def _v3_endpoint_errors(db: sqlite3.Connection) -> None:
-    """Error answers per service endpoint: the circuit breaker counts them across runs."""
-    db.execute(
-        "CREATE TABLE endpoint_errors (service TEXT NOT NULL, endpoint TEXT NOT NULL, at TEXT NOT NULL)"
-    )
-    db.execute("CREATE INDEX endpoint_errors_at ON endpoint_errors (service, endpoint, at)")
-
-
-def _v4_customer_intents(db: sqlite3.Connection) -> None:
-    """Customers about to be created on the other side: a crash between the write and the link is
-    then repaired by a wider search instead of a second customer."""
-    db.execute(
-        "CREATE TABLE customer_intents (direction TEXT NOT NULL, customer_id TEXT NOT NULL, "
-        "created_at TEXT NOT NULL, PRIMARY KEY (direction, customer_id))"
-    )
-
-
-# Append only: migration N (1-based) brings a database from user_version N-1 to N.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1_initial,
-    _v2_import_hash,
-    _v3_endpoint_errors,
-    _v4_customer_intents,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-# --- rows ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -192,9 +46,6 @@ class RunRow:
     flows: tuple[str, ...]
     status: str
     report: dict[str, Any]
-
-
-# --- the store -----------------------------------------------------------------------------------
 
 
 class StateStore(LedgerTables):

@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from connector.contract.plugins import Plugins
 from connector.contract.sandboxes import Sandbox
 
-DEMO_RULES = Path(__file__).resolve().parents[1] / "examples" / "demo.yaml"
+DEMO_RULES = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
 
 
 def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import httpx
 from connector.contract.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
 from connector.contract.services import ServiceContext
 
-log = logging.getLogger("connector.transport.http")
+log = logging.getLogger("connector.http")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ERROR_WINDOW = timedelta(hours=1)

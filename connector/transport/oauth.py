@@ -19,7 +19,7 @@ from connector.contract import secrets
 from connector.contract.errors import AuthorizationNeeded
 from connector.contract.tokens import Tokens, TokenStore
 
-log = logging.getLogger("connector.transport.oauth")
+log = logging.getLogger("connector.oauth")
 
 
 @dataclass(frozen=True)

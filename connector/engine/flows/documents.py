@@ -34,8 +34,9 @@ from connector.contract.errors import (
 from connector.contract.records import Document, DocumentKind
 from connector.engine.fingerprint import content_hash
 from connector.engine.flows.customer_links import CustomerLinker
-from connector.engine.mapping import build_entry, check_mapping
+from connector.engine.mapping import build_entry
 from connector.engine.payment_terms import choose
+from connector.engine.preflight import check_mapping
 from connector.engine.run import Run
 from connector.engine.templates import Templates
 from connector.testing import killpoints

@@ -1,7 +1,7 @@
 """The HTTP client of Exact Online's REST API: one division, one app, one budget.
 
-Builds on `connector.transport.http.ApiClient` (waits for budget, retries reads, never repeats an unsure write)
-with what Exact adds (notes §2, §4, §5):
+Builds on `connector.transport.http.ApiClient` (waits for budget, retries reads, never repeats an
+unsure write) with what Exact adds (notes §2, §4, §5):
 
 - every request carries ``Authorization: Bearer``, ``Accept: application/json`` and
   ``Prefer: return=representation`` (without it a POST may answer null properties);

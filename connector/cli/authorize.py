@@ -20,8 +20,9 @@ from connector.contract.errors import AuthorizationNeeded, ConfigurationError
 from connector.contract.plugins import Plugins
 from connector.contract.services import Service
 from connector.rules.model import Rules
+from connector.state.files import state_dir_for
 from connector.state.lock import ClientLock
-from connector.state.store import StateStore, state_dir_for
+from connector.state.store import StateStore
 
 CALLBACK_PATH = "/callback"
 

@@ -1,0 +1,238 @@
+"""One client in watch mode: a worker thread that runs the flows whose trigger is due, one run at a
+time, so runs of one client never overlap; a reload waits for the run in hand."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from connector.contract import secrets
+from connector.contract.errors import ConnectorError
+from connector.contract.plugins import Plugins
+from connector.contract.services import Sink, Source
+from connector.engine.runner import FLOW_ORDER, build_services, run_once
+from connector.reporting.render import render_report
+from connector.rules.model import Rules, Trigger
+from connector.state.files import state_dir_for
+from connector.state.lock import ClientLock
+from connector.state.store import StateStore
+from connector.watch.listener import BookedListener
+
+log = logging.getLogger("connector.watch")
+
+TICK = 0.2  # how often a worker looks at the clock
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def next_time(trigger: Trigger, after: datetime) -> datetime:
+    """The first moment strictly after `after` at which `trigger` is due (daily times are local)."""
+    if trigger.every is not None:
+        return after + trigger.every
+    assert trigger.daily_at is not None
+    local = after.astimezone()
+    candidate = local.replace(
+        hour=trigger.daily_at.hour, minute=trigger.daily_at.minute, second=0, microsecond=0
+    )
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate.astimezone(UTC)
+
+
+def triggered_flows(rules: Rules, only: str | None) -> dict[str, Trigger]:
+    flows = {flow: trigger for flow in FLOW_ORDER if (trigger := rules.triggers.get(flow)) is not None}  # type: ignore[arg-type]
+    if flows.get("customers") and not rules.sync.import_customers:
+        del flows["customers"]
+    if only:
+        flows = {flow: trigger for flow, trigger in flows.items() if flow == only}
+    return flows
+
+
+@dataclass
+class ClientWorker:
+    """One client: its last good rules, its schedule, and the thread that runs it."""
+
+    path: Path
+    rules: Rules
+    plugins: Plugins
+    only: str | None
+    state_dir: Path | None
+    echo: Callable[[str], None]
+    clock: Callable[[], datetime] = utcnow
+    stop_all: threading.Event = field(default_factory=threading.Event)
+    context_overrides: dict[str, object] | None = None
+    due: dict[str, datetime] = field(default_factory=dict)
+    running: bool = False
+    runs: int = 0
+    removed: threading.Event = field(default_factory=threading.Event)
+    _pending: Rules | None = None
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _thread: threading.Thread | None = None
+    _lock: ClientLock | None = None
+    _listener: BookedListener | None = None
+    _requested: set[str] = field(default_factory=set)
+
+    @property
+    def client(self) -> str:
+        return self.rules.client
+
+    def start(self) -> None:
+        directory = state_dir_for(self.path, self.state_dir)
+        self._lock = ClientLock(directory, self.client)
+        self._lock.acquire()  # held for the whole watch: a manual run of this client must wait
+        self._reschedule(self.rules, first=True)
+        self._listen(self.rules)
+        self._thread = threading.Thread(target=self._loop, name=f"client-{self.client}", daemon=True)
+        self._thread.start()
+
+    def now(self, flow: str) -> None:
+        """Run `flow` as soon as the run in progress (if any) is over."""
+        with self._guard:
+            if self.running:
+                self._requested.add(flow)  # the document may have been booked after the run read
+            else:
+                self.due[flow] = min(self.due.get(flow, self.clock()), self.clock())
+
+    def _listen(self, rules: Rules) -> None:
+        """Open the listener for `triggers.immediate` and ask the source to call it."""
+        immediate = rules.triggers.immediate
+        if immediate is None or self.only not in (None, "documents"):
+            return
+        self._listener = BookedListener(
+            immediate.host, immediate.port, urlsplit(immediate.public_url).path, lambda: self.now("documents")
+        )
+        self._listener.start()
+        try:
+            with self._services(rules) as (source, _sink):
+                source.subscribe(immediate.public_url)
+            self.echo(
+                f"{rules.client}: documents sync moments after booking (listening on "
+                f"{immediate.host}:{immediate.port})"
+            )
+        except (ConnectorError, NotImplementedError) as error:
+            self.echo(f"{rules.client}: immediate sync is off: {secrets.mask(str(error))}")
+
+    def _unsubscribe(self) -> None:
+        """Ask the source to stop calling a listener that is gone (best effort, never raises)."""
+        immediate = self.rules.triggers.immediate
+        if immediate is None:
+            return
+        try:
+            with self._services(self.rules) as (source, _sink):
+                source.unsubscribe(immediate.public_url)
+        except Exception as error:  # shutting down: say it, do not fail the stop
+            log.warning("%s: could not unregister %s: %s", self.client, immediate.public_url, error)
+
+    @contextlib.contextmanager
+    def _services(self, rules: Rules) -> Iterator[tuple[Source, Sink]]:
+        directory = state_dir_for(self.path, self.state_dir)
+        with StateStore.for_client(directory, rules.client) as store:
+            source, sink = build_services(rules, self.plugins, store, self.context_overrides)
+            try:
+                yield source, sink
+            finally:
+                source.close()
+                sink.close()
+
+    def offer(self, rules: Rules) -> str:
+        """New valid rules: applied now when idle, else right after the run in progress."""
+        with self._guard:
+            if self.running:
+                self._pending = rules
+                return "accepted; applies after the run in progress"
+            self._apply(rules)
+            return "applied"
+
+    def stop(self) -> None:
+        """Stop after the current run (a removed rule file)."""
+        self.removed.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+            self._unsubscribe()
+        if self._lock is not None and (self._thread is None or not self._thread.is_alive()):
+            self._lock.release()
+
+    # -- inside the worker thread ---------------------------------------------------------------
+
+    def _apply(self, rules: Rules) -> None:
+        old = self.rules
+        self.rules = rules
+        if {f: t.text for f, t in triggered_flows(old, self.only).items()} != {
+            f: t.text for f, t in triggered_flows(rules, self.only).items()
+        }:
+            self._reschedule(rules, first=False)
+        log.info("%s: reload applied (sha256 %s)", rules.client, rules.digest[:12])
+
+    def _reschedule(self, rules: Rules, *, first: bool) -> None:
+        now = self.clock()
+        flows = triggered_flows(rules, self.only)
+        self.due = {flow: now if first else next_time(trigger, now) for flow, trigger in flows.items()}
+        if not flows:
+            log.warning("%s: no trigger in the rule file: watch mode runs nothing for it", rules.client)
+
+    def _loop(self) -> None:
+        while not (self.stop_all.is_set() or self.removed.is_set()):
+            now = self.clock()
+            with self._guard:
+                ready = [flow for flow in FLOW_ORDER if flow in self.due and self.due[flow] <= now]
+            if ready:
+                self._run(ready)
+                continue
+            self.stop_all.wait(TICK)
+        log.info("%s: stopped", self.client)
+
+    def _run(self, flows: list[str]) -> None:
+        with self._guard:
+            self.running = True
+            rules = self.rules
+        started = self.clock()
+        try:
+            report, _ = run_once(
+                rules,
+                self.plugins,
+                flows=flows,
+                state_dir=self.state_dir,
+                context_overrides=self.context_overrides,
+                lock=False,
+                stop=self.stop_all,
+            )
+            self.echo(render_report(report))
+        except ConnectorError as error:  # one client's failure never stops another
+            self.echo(f"{rules.client}: run failed: {secrets.mask(error.message)}")
+            if error.hint:
+                self.echo(f"  what to do: {secrets.mask(error.hint)}")
+        except Exception as error:
+            log.exception("%s: unexpected error in a run", rules.client)
+            self.echo(f"{rules.client}: run failed unexpectedly: {secrets.mask(repr(error))}")
+        finally:
+            self.runs += 1
+            triggers = triggered_flows(rules, self.only)
+            with self._guard:
+                for flow in flows:
+                    if flow not in triggers:
+                        self.due.pop(flow, None)  # run on request (immediate): manual again
+                    else:
+                        # the next slot after this run started: no catch-up storm after a long run
+                        due = next_time(triggers[flow], started)
+                        now = self.clock()
+                        self.due[flow] = due if due > now else next_time(triggers[flow], now)
+                for flow in self._requested:  # asked for while this run was going: once more
+                    self.due[flow] = self.clock()
+                self._requested.clear()
+                self.running = False
+                if self._pending is not None:
+                    self._apply(self._pending)
+                    self._pending = None
