@@ -1,4 +1,4 @@
-"""End-to-end fixtures: both sandboxes and the real CLI (see connector/e2e.py)."""
+"""End-to-end fixtures: both sandboxes and the real CLI (see connector/testing/e2e.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from fault_engine import Engine
 
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_teamleader.sandbox import TeamleaderSandbox
 
@@ -50,3 +51,20 @@ def teamleader(world: World) -> TeamleaderSandbox:
 @pytest.fixture
 def exact(world: World) -> ExactSandbox:
     return cast(ExactSandbox, world.sandboxes["exact_online"])
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Both sandboxes with demo data and no tight limits (tests set their own), both sides authorized."""
+    world = World.start(
+        tmp_path,
+        exact_online={"per_minute": 100_000, "per_day": 1_000_000},
+        teamleader={"rate_limit": 100_000},
+    )
+    try:
+        world.write_rules()
+        started = Engine(world, monkeypatch)
+        started.authorize()
+        yield started
+    finally:
+        world.stop()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from connector.e2e import World
+from connector.testing.e2e import World
 
 DOCUMENT_POINTS = [
     ("documents.before_intent", 1),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connector.e2e import World
+from connector.testing.e2e import World
 
 TAG = "Exact Online Import"
 

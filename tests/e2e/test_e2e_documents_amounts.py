@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import booked_entry, money, per_vat_code
 from connector_teamleader.sandbox import TeamleaderSandbox

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import booked_entries
 

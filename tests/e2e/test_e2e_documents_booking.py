@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import (
     account_id,

@@ -9,8 +9,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from connector.e2e import World
 from connector.state.store import StateStore
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import (
     account_id,

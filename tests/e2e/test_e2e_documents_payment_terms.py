@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import pytest
 
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import booked_entry
 from connector_exact.translate import parse_day

@@ -9,152 +9,27 @@ The CLI-level faults (dropped answers, the client lock, refused tokens) are in t
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-import time
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any, cast
 
 import httpx
 import pytest
+from fault_engine import (
+    ODATA_ERROR,
+    Engine,
+    api_calls,
+    assert_each_document_once,
+    entry_posts,
+    sent_twice,
+    wait_for,
+)
 
-from connector import rules as rules_module
-from connector.contract.errors import ConnectorError
-from connector.contract.plugins import Plugins
-from connector.contract.report import RunReport
-from connector.e2e import World
-from connector.engine.runner import build_services, exit_code, flows_for, run_once
-from connector.reporting.render import render_report
-from connector.rules.model import Rules
-from connector.state.store import StateStore, state_dir_for
-from connector.testing.sandbox import CallRecord, Fault
+from connector.testing.sandbox import Fault
 from connector_exact.sandbox import ExactSandbox
-from connector_exact.sandbox.testing import assert_each_once, entry_keys
-from connector_teamleader.sandbox import TeamleaderSandbox
+from connector_exact.sandbox.testing import entry_keys
 from connector_teamleader.sandbox.testing import booked_documents
-
-DIVISION = "1234567"
-ODATA_ERROR = '{"error":{"code":"","message":{"lang":"","value":"Interne fout: probeer het later opnieuw"}}}'
-
-
-@dataclass
-class Outcome:
-    """What `connector run` would have shown: its exit code and its text."""
-
-    code: int
-    text: str
-    report: RunReport | None
-
-
-class Engine:
-    """`run_once` in this process against the world's sandboxes, on their simulated clock."""
-
-    def __init__(self, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-        for name, value in world.environment.items():
-            monkeypatch.setenv(name, value)
-        self.world = world
-        self.exact = cast(ExactSandbox, world.sandboxes["exact_online"])
-        self.teamleader = cast(TeamleaderSandbox, world.sandboxes["teamleader"])
-        self.plugins = Plugins.load()
-        self.tick = 0.0  # seconds every clock() call moves both sandboxes (a clock that runs fast)
-        self.slept = 0.0
-
-    def authorize(self) -> None:
-        """Both sides, as `connector auth --refresh-token` does, without starting a process."""
-        rules = self.rules()
-        with StateStore.for_client(state_dir_for(self.world.rules_path or "."), rules.client) as state:
-            source, sink = build_services(rules, self.plugins, state, {"clock": self.clock})
-            source.authorize(refresh_token=self.teamleader.refresh_token())
-            sink.authorize(refresh_token=self.exact.refresh_token())
-            source.close()
-            sink.close()
-
-    def rules(self) -> Rules:
-        assert self.world.rules_path is not None
-        return rules_module.load(self.world.rules_path, plugins=self.plugins)
-
-    def advance(self, seconds: float) -> None:
-        self.exact.clock.advance(seconds)
-        self.teamleader.clock.advance(seconds)
-
-    def clock(self) -> datetime:
-        if self.tick:
-            self.advance(self.tick)
-        return self.exact.clock.now()
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-        self.advance(seconds)
-
-    def run(self, *flows: str, **overrides: Any) -> Outcome:
-        rules = self.rules()
-        context = {"clock": self.clock, "sleep": self.sleep, **overrides}
-        try:
-            report, _ = run_once(
-                rules, self.plugins, flows=flows or flows_for(rules, None), context_overrides=context
-            )
-        except ConnectorError as error:
-            return Outcome(error.exit_code, f"error: {error.message}\n  what to do: {error.hint}", None)
-        return Outcome(exit_code(report), render_report(report), report)
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """Both sandboxes with demo data and no tight limits (tests set their own), both sides authorized."""
-    world = World.start(
-        tmp_path,
-        exact_online={"per_minute": 100_000, "per_day": 1_000_000},
-        teamleader={"rate_limit": 100_000},
-    )
-    try:
-        world.write_rules()
-        started = Engine(world, monkeypatch)
-        started.authorize()
-        yield started
-    finally:
-        world.stop()
-
-
-# -- counting both sides --------------------------------------------------------------------------
-
-
-def assert_each_document_once(engine: Engine) -> None:
-    """Zero duplicates, zero missing: Exact holds every booked Teamleader document exactly once."""
-    assert_each_once(engine.exact, booked_documents(engine.teamleader))
-
-
-def api_calls(box: Any, *statuses: int) -> list[CallRecord]:
-    """The service's API calls (not its admin routes), those answered with `statuses` if given."""
-    return [
-        call
-        for call in box.calls
-        if not call.path.startswith("/_sandbox/") and (not statuses or call.status in statuses)
-    ]
-
-
-def entry_posts(exact: ExactSandbox) -> list[CallRecord]:
-    """The POSTs of sales entries that reached Exact."""
-    return [call for call in api_calls(exact) if call.method == "POST" and "SalesEntries" in call.path]
-
-
-def sent_twice(box: Any, path: str) -> bool:
-    """Whether one request (same method, path, query and body) reached the sandbox twice."""
-    sent = Counter((c.method, c.path, c.query, c.body) for c in api_calls(box) if path in c.path)
-    return any(count > 1 for count in sent.values())
-
-
-def wait_for(condition: Any, seconds: float = 3.0) -> None:
-    """For a slow request the client gave up on: the sandbox serves it a moment later."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the sandbox never finished the slow request"
-        time.sleep(0.02)
-
 
 # -- retries by kind ------------------------------------------------------------------------------
 
@@ -344,67 +219,3 @@ def test_a_run_stopped_by_the_budget_does_not_claim_records_failed(budget_day: E
     first = budget_day.run()
     assert first.report is not None and first.report.outcomes == []
     assert "skipped or failed" not in first.text.splitlines()[0], first.text
-
-
-# -- the circuit breaker ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("status", [500, 400])
-def test_an_endpoint_that_keeps_failing_is_left_alone_before_exact_blocks_the_app(
-    engine: Engine, status: int
-) -> None:
-    """Exact blocks an app after 10 errors per endpoint per hour; connector stops calling at 6."""
-    engine.exact.error_budget.enforce = True
-    engine.exact.faults.append(
-        Fault(path="salesentry/SalesEntries$", status=status, count=10**6, body=ODATA_ERROR, method="POST")
-    )
-    started = engine.exact.clock.now()
-    first = engine.run()
-    posts = [
-        call for call in api_calls(engine.exact) if call.method == "POST" and "SalesEntries" in call.path
-    ]
-    assert len(posts) == 6, "no call after the breaker's threshold"
-    assert first.code == 1 and "PARTIAL" in first.text
-    assert "stopped calling salesentry/SalesEntries after 6 errors in the last hour" in first.text
-    resumes = re.search(r"calls resume at (\S+)", first.text)
-    assert resumes, first.text
-    assert datetime.fromisoformat(resumes.group(1)) >= started + timedelta(minutes=59)
-    assert [c.status for c in api_calls(engine.exact) if "PaymentTerms" in c.path] == [200], "payments ran"
-    endpoints = engine.exact.state()["errors"]["endpoints"]
-    counted = [e for name, e in endpoints.items() if name.endswith(" salesentry/SalesEntries")]
-    if status == 400:  # Exact counts 400, 401, 403, 404 (notes §4.6)
-        assert counted and counted[0]["errors_last_hour"] == 6
-    assert all(e["errors_last_hour"] < 10 and e["blocked_until"] is None for e in counted)
-
-    engine.exact.faults.clear()
-    engine.sleep(3600)
-    second = engine.run()
-    assert second.code == 0, second.text
-    assert_each_document_once(engine)
-
-
-# -- tokens ---------------------------------------------------------------------------------------
-
-
-def token_calls(box: Any) -> list[CallRecord]:
-    return [call for call in box.calls if "oauth2" in call.path and call.method == "POST"]
-
-
-def test_access_tokens_expiring_mid_run_are_refreshed_in_time(engine: Engine) -> None:
-    """A clock that runs fast (3 s per reading) over ~400 documents: hours pass, both access tokens
-    expire many times, both keepers refresh before they do, and Exact never sees a refresh within
-    570 s of the previous one."""
-    engine.teamleader.generate(300, seed=11, start=date(2026, 1, 1), days=300, backdate=True)
-    engine.tick = 3.0
-    started = engine.exact.clock.now()
-    outcome = engine.run()
-    assert outcome.code == 0, outcome.text
-    assert engine.exact.clock.now() - started > timedelta(hours=2)
-    exact_tokens = token_calls(engine.exact)
-    assert len(exact_tokens) >= 5 and len(token_calls(engine.teamleader)) >= 2
-    assert all(call.status == 200 for call in exact_tokens + token_calls(engine.teamleader))
-    moments = [datetime.fromisoformat(call.at) for call in exact_tokens]
-    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(moments)]
-    assert min(gaps) >= 570, "Exact was asked for a refresh within 570 s of the previous one"
-    assert not api_calls(engine.exact, 401) and not api_calls(engine.teamleader, 401), "refreshed before"
-    assert_each_document_once(engine)

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from connector.contract.tokens import Tokens
-from connector.e2e import World
 from connector.state.store import StateStore
+from connector.testing.e2e import World
 from connector.testing.sandbox import CallRecord, Fault
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import assert_each_once

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connector.e2e import World
+from connector.testing.e2e import World
 
 PAID_ON = "2026-05-04"
 

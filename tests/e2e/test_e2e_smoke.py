@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector.e2e import World
+from connector.testing.e2e import World
 
 
 def test_a_first_run_books_the_demo_documents_and_a_rerun_writes_nothing(world: World) -> None:

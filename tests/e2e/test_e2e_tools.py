@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import api_calls, api_client, booked_entries, booked_entry
 from connector_teamleader.sandbox import TeamleaderSandbox

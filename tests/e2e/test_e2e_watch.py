@@ -14,8 +14,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from connector.contract.plugins import Plugins
-from connector.e2e import World
-from connector.watch.scheduler import Watcher
+from connector.testing.e2e import World
+from connector.watch.watcher import Watcher
 
 TRIGGERS = {"triggers": {"documents": "every 15 minutes", "payments": "every 10 minutes"}}
 

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {
     "TEAMLEADER_CLIENT_ID": "tl-client",
     "TEAMLEADER_CLIENT_SECRET": "tl-secret-value",

@@ -14,7 +14,7 @@ from connector.contract.errors import RuleFileError
 from connector.contract.plugins import Plugins
 from connector.rules import check, format_problems, load
 
-CORPUS = Path(__file__).parent / "rules"
+CORPUS = Path(__file__).parent
 INVALID = sorted((CORPUS / "invalid").glob("*.yaml"))
 VALID = sorted((CORPUS / "valid").glob("*.yaml"))
 ENVIRON = {

@@ -19,7 +19,7 @@ from connector.rules.envvars import expand
 from connector.rules.schema import render_schema
 from connector.rules.yamlfile import parse
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 COMMITTED = ROOT / "schemas" / "rules.schema.json"
 ENVIRON = {
     "TEAMLEADER_CLIENT_ID": "tl-client-id",

@@ -20,7 +20,7 @@ from connector.contract.services import Sink, Source
 from connector.rules.model import Rules
 from connector.testing.rules import make_rules as base_rules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOOKS = sorted(
     name for name, value in vars(hookspecs).items() if callable(value) and hasattr(value, "connector_spec")
 )

@@ -16,9 +16,9 @@ from connector.contract.plugins import Plugins
 from connector.rules import check, load
 from connector.rules.model import Rules
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 ACME = ROOT / "examples" / "acme.yaml"
-VALID = Path(__file__).parent / "rules" / "valid"
+VALID = Path(__file__).parent / "valid"
 ENVIRON = {
     "TEAMLEADER_CLIENT_ID": "tl-client-id",
     "TEAMLEADER_CLIENT_SECRET": "tl-secret",
