@@ -15,13 +15,15 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from connector.errors import Problem
+from connector.errors import Problem, RecordSkipped
 from connector.plugins import Plugins
-from connector.rules import check
+from connector.rules import check, load
+from connector.templates import MAX_TEXT, SAMPLE_DOCUMENT, Templates
 
 CORPUS = Path(__file__).parent / "rules"
 HOSTILE = sorted((CORPUS / "invalid").glob("hostile_*.yaml"))
@@ -48,7 +50,9 @@ def timed_check(path: str | Path, plugins: Plugins) -> tuple[list[Problem], floa
 
 def test_the_corpus_holds_every_kind_of_hostile_file() -> None:
     names = {path.stem for path in HOSTILE}
-    for kind in ("alias_bomb_6", "alias_bomb_9", "deep_flow", "nul_byte", "python_tag"):
+    kinds = ["alias_bomb_6", "alias_bomb_9", "deep_flow", "nul_byte", "python_tag"]
+    kinds += ["template_range", "template_power", "template_repeat", "template_nested_loops"]
+    for kind in kinds:
         assert f"hostile_{kind}" in names
 
 
@@ -150,6 +154,41 @@ def test_brackets_inside_text_do_not_count_as_nesting(tmp_path: Path, plugins: P
     assert check(path, plugins=plugins, environ=ENVIRON) == []
 
 
+def test_a_template_within_limits_for_the_sample_is_still_bounded_for_a_real_document(
+    tmp_path: Path, plugins: Plugins
+) -> None:
+    """The sample has one line; a document with two makes this template render 20,000 characters."""
+    path = tmp_path / "acme.yaml"
+    loop = "{% for line in document.lines %}{% for i in range(10000) %}x{% endfor %}{% endfor %}"
+    path.write_text(MINIMAL + f'fields:\n  description: "{loop}"\n')
+    templates = Templates(load(path, plugins=plugins, environ=ENVIRON))
+    assert len(templates.description(SAMPLE_DOCUMENT)) == MAX_TEXT
+    two_lines = replace(SAMPLE_DOCUMENT, lines=SAMPLE_DOCUMENT.lines * 2)
+    started = time.monotonic()
+    with pytest.raises(RecordSkipped) as skipped:
+        templates.description(two_lines)
+    assert time.monotonic() - started < 1.0
+    assert str(skipped.value).startswith(
+        f"document 2026 / 1: fields.description ({path}:25:16) failed: the output is longer than 10,000 "
+        "characters, the most a field may render"
+    )
+
+
+def test_ordinary_templates_render_for_the_sample(tmp_path: Path, plugins: Plugins) -> None:
+    path = tmp_path / "acme.yaml"
+    fields = {
+        "description": "{{ customer.name|upper }} {{ '%05d'|format(2026001234) }}"
+        "{% for line in document.lines %} {{ loop.index }}. {{ line.description }}{% endfor %}",
+        "your_ref": "{{ document.reference or document.number }}-{{ (document.totals.payable * 100)|int }}",
+    }
+    path.write_text(MINIMAL + "fields:\n" + "".join(f'  {k}: "{v}"\n' for k, v in fields.items()))
+    templates = Templates(load(path, plugins=plugins, environ=ENVIRON))
+    assert templates.render(SAMPLE_DOCUMENT) == {
+        "description": "SAMPLE CUSTOMER BV 2026001234 1. Consulting",
+        "your_ref": "PO-1-12100",
+    }
+
+
 def connector(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     executable = shutil.which("connector") or str(Path(sys.executable).parent / "connector")
     started = time.monotonic()
@@ -159,7 +198,7 @@ def connector(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     return done, time.monotonic() - started
 
 
-@pytest.mark.parametrize("name", ["hostile_alias_bomb_9", "hostile_deep_flow"])
+@pytest.mark.parametrize("name", ["hostile_alias_bomb_9", "hostile_deep_flow", "hostile_template_power"])
 def test_connector_validate_refuses_a_hostile_file_with_its_place(name: str) -> None:
     path = CORPUS / "invalid" / f"{name}.yaml"
     done, elapsed = connector("validate", str(path))
