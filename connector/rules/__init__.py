@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.contract import secrets
 from connector.contract.errors import Problem, RuleFileError
-from connector.rules import checks, envvars, schema, yamlfile
+from connector.rules import checks, envvars, schema, yamlfile, yamllimits
 from connector.rules.build import build
 from connector.rules.model import Rules
 
@@ -98,7 +98,7 @@ def _load(
     path: Path, plugins: Plugins | None, environ: Mapping[str, str] | None
 ) -> tuple[Rules | None, list[Problem]]:
     file = str(path)
-    content, text, problems = yamlfile.read(path, file)
+    content, text, problems = yamllimits.read(path, file)
     if text is None:
         return None, problems
 

@@ -22,7 +22,9 @@ import pytest
 
 from connector.contract.errors import Problem, RecordSkipped
 from connector.contract.plugins import Plugins
-from connector.engine.templates import MAX_TEXT, SAMPLE_DOCUMENT, Templates
+from connector.engine.template_limits import MAX_TEXT
+from connector.engine.template_sample import SAMPLE_DOCUMENT
+from connector.engine.templates import Templates
 from connector.rules import check, load
 
 CORPUS = Path(__file__).parent
