@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from connector_exact.sandbox import ExactSandbox
-from connector_exact.sandbox.testing import results, sales_entry
+from connector_exact.sandbox.testing import credit_note_entry, results, sales_entry
 
 SYNC = "sync/Cashflow/PaymentTerms"
 SELECT = "ID,TransactionEntryID,Status,IsFullyPaid,LastPaymentDate,AmountDC,LineType,Timestamp"
@@ -83,7 +83,8 @@ def test_a_processed_direct_debit_is_not_paid(sandbox: ExactSandbox, api: httpx.
 
 def test_reconcile_needs_an_unambiguous_entry(sandbox: ExactSandbox, api: httpx.Client) -> None:
     _book(api)
-    _book(api, Type=21, Journal="70")
+    response = api.post("salesentry/SalesEntries", json=credit_note_entry(api, Journal="70"))
+    assert response.status_code == 201, response.text
     ambiguous = httpx.post(
         f"{sandbox.url}/_sandbox/reconcile", json={"your_ref": "2026 / 1", "journal": "70"}
     )
