@@ -240,8 +240,22 @@ SYNC_ONLY = frozenset({"Timestamp"})
 # The only fields bulk/Cashflow/Receivables filters on; any other answers "Filtering on these fields is
 # not supported" (notes §"Evidence 2026-12", Endpoints that do and do not exist).
 RECEIVABLE_FILTERABLE = frozenset(
-    "Account Document EndDate EndToEndID EntryDate EntryID GLAccount ID InvoiceDate InvoiceNumber Source "
-    "Status TransactionID TransactionType".split()
+    [
+        "Account",
+        "Document",
+        "EndDate",
+        "EndToEndID",
+        "EntryDate",
+        "EntryID",
+        "GLAccount",
+        "ID",
+        "InvoiceDate",
+        "InvoiceNumber",
+        "Source",
+        "Status",
+        "TransactionID",
+        "TransactionType",
+    ]
 )
 
 
