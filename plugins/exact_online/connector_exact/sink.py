@@ -296,10 +296,10 @@ class ExactOnlineSink(Sink):
             for row in self.client.rows(
                 "salesentry/SalesEntries", {"$filter": query, "$select": ENTRY_FIELDS}
             ):
-                kind = translate.entry_kind(row)
-                if kind is None:
+                told = translate.entry_kind(row)
+                if told is None:
                     continue
-                key = (str(row.get("Journal") or "").strip(), kind, str(row.get("YourRef") or "").strip())
+                key = (str(row.get("Journal") or "").strip(), told, str(row.get("YourRef") or "").strip())
                 original = wanted_keys.get(key)
                 if original is not None and original not in found:
                     found[original] = str(row["EntryID"])
