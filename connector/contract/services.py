@@ -73,6 +73,12 @@ class ServiceContext:
     timeout: float = 30.0
     calls: dict[str, int] = field(default_factory=dict)  # calls used, per endpoint, for the report
     errors: ErrorLog = field(default_factory=MemoryErrorLog)
+    notices: list[str] = field(default_factory=list)  # said to the user in the run's report
+
+    def notice(self, text: str) -> None:
+        """Tell the user something in the run's report (a value changed to fit, ...), once."""
+        if text not in self.notices:
+            self.notices.append(text)
 
 
 class Service:

@@ -160,7 +160,7 @@ def test_an_invoice_is_posted_as_a_type_20_sales_entry(sink: ExactOnlineSink, ex
     }
 
 
-def test_a_credit_note_is_posted_as_type_21_with_the_positive_amounts_printed_on_it(
+def test_a_credit_note_is_posted_as_type_21_with_negative_amounts_and_a_positive_discount(
     sink: ExactOnlineSink, exact: FakeExact
 ) -> None:
     exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
@@ -189,19 +189,20 @@ def test_a_credit_note_is_posted_as_type_21_with_the_positive_amounts_printed_on
             {
                 "GLAccount": GL_7000,
                 "VATCode": "4  ",
-                "AmountFC": "80.00",
-                "VATAmountFC": "16.80",
+                "AmountFC": "-80.00",
+                "VATAmountFC": "-16.80",
                 "Description": "Consultancy",
             },
             {
                 "GLAccount": GL_7080,
                 "VATCode": "4  ",
-                "AmountFC": "-8.00",
-                "VATAmountFC": "-1.68",
+                "AmountFC": "8.00",
+                "VATAmountFC": "1.68",
                 "Description": "2026 / 3 Noorderlicht BV",
             },
         ],
     }
+    assert credit.lines[0].amount == Decimal("80.00"), "the canonical record stays as printed"
 
 
 def test_a_refused_entry_raises_exacts_message_and_is_not_resent(
@@ -248,10 +249,93 @@ def test_existing_entries_are_found_in_one_read_by_journal_type_and_reference(
     found = sink.existing_entries(wanted)
     assert found == {("70", "invoice", "2026 / 3"): "e-inv", ("71", "credit_note", "2026 / 3"): "e-cn"}
     [read] = exact.api_requests()
-    assert read.url.params["$select"] == "EntryID,Journal,Type,YourRef"
+    assert read.url.params["$select"] == "EntryID,Journal,Type,YourRef,AmountFC"
     assert read.url.params["$filter"] == (
         "(Journal eq '70' or Journal eq '71') and (YourRef eq '2026 / 3' or YourRef eq 'O''Neil 1')"
     )
+
+
+def test_a_hand_booked_credit_note_is_recognised_by_its_type_or_its_negative_total(
+    sink: ExactOnlineSink, exact: FakeExact
+) -> None:
+    """As Exact returns them (Evidence 2026-12): negative amounts, Type 21; an entry without a Type
+    is told by its sign. Nothing read back is negated: a negative credit note is not an invoice."""
+    exact.on(
+        "GET",
+        "salesentry/SalesEntries",
+        page(
+            [
+                {"EntryID": "e-cn", "Journal": "71", "Type": 21, "YourRef": "CN 1", "AmountFC": -121.0},
+                {"EntryID": "e-cn2", "Journal": "71", "YourRef": "CN 2", "AmountFC": -60.5},
+                {"EntryID": "e-inv", "Journal": "71", "YourRef": "CN 3", "AmountFC": 60.5},
+            ]
+        ),
+    )
+    wanted = {
+        ("71", "credit_note", "CN 1"),
+        ("71", "invoice", "CN 1"),
+        ("71", "credit_note", "CN 2"),
+        ("71", "credit_note", "CN 3"),
+    }
+    assert sink.existing_entries(wanted) == {
+        ("71", "credit_note", "CN 1"): "e-cn",
+        ("71", "credit_note", "CN 2"): "e-cn2",
+    }
+
+
+def test_long_texts_are_cut_to_what_exact_takes_and_each_cut_is_a_notice(
+    sink: ExactOnlineSink, exact: FakeExact
+) -> None:
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    long_ref = "PO-2026-000123 / project Noorderlicht"  # 37 characters
+    long_text = "Consultancy for the redesign of the Noorderlicht web shop, phase two of three"
+    sink.book(
+        entry(
+            your_ref=long_ref,
+            description=long_text,
+            lines=(EntryLine("7000", "4", Decimal(100), Decimal(21), ""),),
+        )
+    )
+    [post] = exact.api_requests("SalesEntries")
+    body = sent_json(post)
+    assert isinstance(body, dict)
+    assert body["YourRef"] == long_ref[:30] and len(body["YourRef"]) == 30
+    assert body["Description"] == long_text[:60].rstrip()
+    assert body["SalesEntryLines"][0]["Description"] == body["Description"]
+    notices = sink.context.notices
+    assert len(notices) == 2, notices  # the header and its line share the one Description cut
+    [ref] = [n for n in notices if "YourRef cut to 30 characters" in n]
+    assert "sink.field_lengths.your_ref" in ref and "(was 37)" in ref
+    assert any("Description cut to 60 characters" in n for n in notices)
+
+
+def test_field_lengths_come_from_the_rule_file_and_the_look_up_uses_the_cut_reference(
+    exact: FakeExact, clock: FakeClock
+) -> None:
+    sink = build_sink(exact, clock, options={"field_lengths": {"your_ref": 8, "description": 200}})
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    exact.on(
+        "GET",
+        "salesentry/SalesEntries",
+        page([{"EntryID": "e-1", "Journal": "70", "Type": 20, "YourRef": "2026 / 1", "AmountFC": 1}]),
+    )
+    sink.book(entry(your_ref="2026 / 17 extra", description="x" * 150))
+    [post] = exact.api_requests("SalesEntries")
+    body = sent_json(post)
+    assert isinstance(body, dict) and body["YourRef"] == "2026 / 1" and len(body["Description"]) == 150
+    found = sink.existing_entries({("70", "invoice", "2026 / 17 extra"), ("70", "invoice", "2026 / 12")})
+    assert found == {}, "'2026 / 1' is what both refs are once cut: neither is linked to it"
+    assert any("once cut to 8 characters" in notice for notice in sink.context.notices)
+    found = sink.existing_entries({("70", "invoice", "2026 / 17 extra")})
+    assert found == {("70", "invoice", "2026 / 17 extra"): "e-1"}
+    [*_, read] = exact.api_requests()
+    assert "YourRef eq '2026 / 1'" in read.url.params["$filter"]
+
+
+def test_short_texts_are_sent_as_they_are_without_notice(sink: ExactOnlineSink, exact: FakeExact) -> None:
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    sink.book(entry(your_ref="x" * 30, description="y" * 60))
+    assert sink.context.notices == []
 
 
 def test_existing_entries_cost_one_read_per_forty_references(sink: ExactOnlineSink, exact: FakeExact) -> None:

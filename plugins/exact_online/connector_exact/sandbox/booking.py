@@ -7,8 +7,10 @@ docs/sandbox-exact.md; in short:
 - line VAT = the line's `VATAmountFC` when sent, else amount × percentage rounded half-up to cents; an
   inclusive (`I`) code treats the amount as VAT-inclusive and extracts the VAT from it;
 - the header `AmountFC` is the lines' amounts plus VAT; posted header totals are ignored (read-only);
-- a credit note (Type 21) is sent with positive amounts and stored negative (a credit for the customer),
-  unless the simulator was started with ``credit_note_amounts="as_sent"``;
+- amounts are stored exactly as posted: a credit note's lines come negative and stay negative, on the
+  entry, its lines, the receivable and the ledger lines. `Type` is GET-only in Exact's reference: when a
+  POST does not send it, it is derived from the sign of the entry's total (negative: 21, a credit note);
+  a sent 20 or 21 is kept (notes §"Evidence 2026-12", Credit notes);
 - `EntryNumber` = `InvoiceNumber` = YY + journal code + 4-digit sequence per journal and year (26700001);
 - `DueDate` = end of the month `PaymentEndOfMonths` months after the entry date (when set), plus
   `PaymentDays`.
@@ -34,7 +36,6 @@ TYPE_TEXT = {20: "Sales entry", 21: "Sales credit note"}
 @dataclass
 class BookingOptions:
     validation_status: int = 500
-    credit_note_amounts: str = "positive"  # or "as_sent"
 
 
 def due_date(entry_date: datetime, days: int, end_of_months: int) -> datetime:
@@ -114,6 +115,10 @@ class Ledger:
             line["EntryID"] = entry["EntryID"]
             self.store.insert(self.division, "sales_entry_lines", line)
         self._totals(entry)
+        if entry["Type"] is None:  # Exact derives Type: a negative total is a credit note (Evidence 2026-12)
+            entry.update(Type=21 if entry["AmountFC"] < 0 else 20)
+            self._totals(entry)  # the lines take the entry's Type
+        entry["TypeDescription"] = TYPE_TEXT[entry["Type"]]
         self.store.insert(self.division, "sales_entries", entry, key="EntryID")
         self._post(entry)
         return entry
@@ -132,11 +137,11 @@ class Ledger:
         header["journal"] = journal
         customer = self._reference("accounts", payload.get("Customer"), "Klant", errors)
         header["customer"] = customer
-        try:
-            entry_type = int(payload.get("Type") or 20)
+        try:  # None: derived from the sign of the total once the lines are computed (see `_totals`)
+            entry_type = None if payload.get("Type") in (None, "") else int(payload["Type"])
         except (TypeError, ValueError):
             entry_type = 0
-        if entry_type not in (20, 21):
+        if entry_type not in (None, 20, 21):
             errors.append("Ongeldig: Type")
         header["type"] = entry_type
         try:
@@ -161,8 +166,6 @@ class Ledger:
             errors.append("Ongeldig: Koers")
             header["rate"] = Decimal(1)
         header["currency"] = payload.get("Currency") or self.division.currency
-        credit = entry_type == 21 and self.options.credit_note_amounts == "positive"
-        header["sign"] = Decimal(-1) if credit else Decimal(1)
         return header
 
     def _line(self, header: dict[str, Any], index: int, line: Any, errors: list[str]) -> Row:
@@ -213,7 +216,7 @@ class Ledger:
             "EntryNumber": number,
             "InvoiceNumber": number,
             "Type": header["type"],
-            "TypeDescription": TYPE_TEXT[header["type"]],
+            "TypeDescription": TYPE_TEXT.get(header["type"]),
             "Status": 20,
             "StatusDescription": STATUS_TEXT[20],
             "Journal": journal["Code"],
@@ -236,7 +239,6 @@ class Ledger:
             "PaymentReference": payload.get("PaymentReference"),
             "Document": None,
             "Reversal": False,
-            "_sign": header["sign"],
         }
 
     def next_number(self, journal_code: str, year: int, hint: Any = None) -> int:
@@ -253,14 +255,14 @@ class Ledger:
         return number
 
     def _compute_line(self, entry: Row, line: Row) -> None:
-        sign, rate = entry["_sign"], entry["Rate"]
+        rate = entry["Rate"]
         vat: Row | None = line.get("_vat")
-        amount = line["_amount"] * sign
+        amount = line["_amount"]  # as posted: a credit note's lines arrive negative and stay so
         given = line["_given_vat"]
         percentage = vat["Percentage"] if vat else Decimal(0)
         vat_type = vat["Type"] if vat else "N"
         if given is not None:
-            vat_amount = given * sign
+            vat_amount = given
         elif vat_type in ("E", "I"):
             base = amount * percentage / (1 + percentage) if vat_type == "I" else amount * percentage
             vat_amount = money(base)

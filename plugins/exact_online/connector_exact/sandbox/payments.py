@@ -4,7 +4,10 @@ A booking posts one cash-flow Receivable (the open item, Status 20) and Transact
 receivables account for the total, one per sales line on its revenue account, one per VAT code on the
 VAT account (LineNumber 9999). Reconciling ("afletteren") a payment adds Type 40 lines in the bank
 journal and, once the whole amount is matched, sets the receivable to Status 50 / IsFullyPaid, which
-drops it from ReceivablesList. Every change bumps the Timestamp the sync feeds filter on.
+drops it from ReceivablesList. Settling an invoice against a credit note ("afletteren" of two open
+items of opposite sign) matches them without any bank line: once fully matched both are Status 50
+(notes §"Evidence 2026-12", Settlement without a bank line). Every change bumps the Timestamp the
+sync feeds filter on.
 """
 
 from __future__ import annotations
@@ -110,6 +113,10 @@ def post_entry(ledger: Ledger, entry: Row) -> None:
         "Description": entry["Description"],
         "DueDate": entry["DueDate"],
         "InvoiceDate": entry["EntryDate"],
+        "EntryDate": entry["EntryDate"],
+        "GLAccount": new_lines[0]["GLAccount"],
+        "Document": entry.get("Document"),
+        "EndToEndID": None,
         "InvoiceNumber": entry["InvoiceNumber"],
         "EntryNumber": entry["EntryNumber"],
         "Journal": entry["Journal"],
@@ -174,6 +181,55 @@ def _drop_payments(ledger: Ledger, receivable: Row) -> None:
             ledger.store.delete(ledger.division, "transaction_lines", row["ID"])
     receivable["_payments"] = []
     receivable["_paid"] = Decimal("0.00")
+    for other_id, _ in receivable.pop("_settlements", []):  # the other side of a settlement reopens too
+        other = ledger.division.table("receivables").get(other_id)
+        if other is None:
+            continue
+        kept = [(key, amount) for key, amount in other.get("_settlements", []) if key != receivable["ID"]]
+        undone = sum(
+            (amount for key, amount in other.get("_settlements", []) if key == receivable["ID"]), Decimal(0)
+        )
+        other["_settlements"] = kept
+        other["_paid"] -= undone
+        _reopen(ledger, other)
+
+
+def _reopen(ledger: Ledger, receivable: Row) -> None:
+    ledger.store.touch(
+        "receivables",
+        receivable,
+        Status=OPEN,
+        IsFullyPaid=False,
+        EndDate=None,
+        EndYear=None,
+        EndPeriod=None,
+        LastPaymentDate=receivable["LastPaymentDate"] if receivable["_payments"] else None,
+    )
+
+
+def settle(ledger: Ledger, invoice: Row, credit_note: Row, date: datetime) -> tuple[Row, Row]:
+    """Match an open invoice against an open credit note of the same customer: no bank line; the
+    smaller outstanding amount is matched on both, and each fully matched item gets Status 50 /
+    IsFullyPaid with `EndDate` = `date` (notes §"Evidence 2026-12", Settlement without a bank line).
+    `LastPaymentDate` stays as it was: nothing was paid (choice; Exact's value is UNVERIFIED)."""
+    due, credit = outstanding(invoice), outstanding(credit_note)
+    if due <= 0 or credit >= 0:
+        raise ODataError(409, "Only an open receivable and an open credit of opposite sign can be matched.")
+    if invoice["Account"] != credit_note["Account"]:
+        raise ODataError(409, "Items of different accounts cannot be matched.")
+    matched = min(due, -credit)
+    invoice["_paid"] += matched
+    credit_note["_paid"] -= matched
+    invoice.setdefault("_settlements", []).append((credit_note["ID"], matched))
+    credit_note.setdefault("_settlements", []).append((invoice["ID"], -matched))
+    for receivable in (invoice, credit_note):
+        changes: dict[str, Any] = {}
+        if outstanding(receivable) == 0:
+            changes.update(
+                Status=PAID, IsFullyPaid=True, EndDate=date, EndYear=date.year, EndPeriod=date.month
+            )
+        ledger.store.touch("receivables", receivable, **changes)
+    return invoice, credit_note
 
 
 def reconcile(ledger: Ledger, receivable: Row, date: datetime, amount: Decimal | None = None) -> Row:
@@ -219,18 +275,10 @@ def reconcile(ledger: Ledger, receivable: Row, date: datetime, amount: Decimal |
 
 
 def unreconcile(ledger: Ledger, receivable: Row) -> Row:
-    """Undo every match: the item is open again for its full amount (a bookkeeper's "unmatch")."""
+    """Undo every match: the item is open again for its full amount (a bookkeeper's "unmatch"); a
+    credit note it was settled against is open again too."""
     _drop_payments(ledger, receivable)
-    ledger.store.touch(
-        "receivables",
-        receivable,
-        Status=OPEN,
-        IsFullyPaid=False,
-        LastPaymentDate=None,
-        EndDate=None,
-        EndYear=None,
-        EndPeriod=None,
-    )
+    _reopen(ledger, receivable)
     return receivable
 
 
