@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from connector.e2e import World
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import (
     account_id,
