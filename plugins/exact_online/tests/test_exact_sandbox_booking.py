@@ -7,7 +7,7 @@ from datetime import datetime
 import httpx
 
 from connector_exact.sandbox import ExactSandbox
-from connector_exact.sandbox.booking import due_date
+from connector_exact.sandbox.books import due_date
 from connector_exact.sandbox.testing import error_text, gl, results, sales_entry
 
 

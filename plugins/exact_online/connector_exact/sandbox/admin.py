@@ -23,7 +23,8 @@ from .odata import ODataError, parse_datetime, parse_decimal, parse_guid, render
 from .store import Row, Store
 
 if TYPE_CHECKING:
-    from .booking import BookingOptions, Ledger
+    from .booking import Ledger
+    from .books import BookingOptions
     from .oauth import OAuthServer
     from .ratelimit import ErrorBudget, RateLimiter
 

@@ -14,19 +14,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .books import Books
 from .odata import ODataError, money, new_guid
 from .store import Row
-
-if TYPE_CHECKING:
-    from .booking import Ledger
 
 PAID, OPEN, PROCESSED = 50, 20, 40
 BANK_JOURNAL_TYPE, BANK_GL_TYPE = 12, 12
 
 
-def _line(ledger: Ledger, entry: Row, number: int, gl: Row | None, amount_fc: Decimal, **extra: Any) -> Row:
+def _line(ledger: Books, entry: Row, number: int, gl: Row | None, amount_fc: Decimal, **extra: Any) -> Row:
     customer = ledger.division.table("accounts").get(entry["Customer"]) or {}
     rate = entry["Rate"]
     return {
@@ -59,7 +57,7 @@ def _line(ledger: Ledger, entry: Row, number: int, gl: Row | None, amount_fc: De
     }
 
 
-def _sales_lines(ledger: Ledger, entry: Row) -> list[Row]:
+def _sales_lines(ledger: Books, entry: Row) -> list[Row]:
     receivable_gl = ledger.gl_of_type(20)
     rows = [_line(ledger, entry, 0, receivable_gl, entry["AmountFC"])]
     by_code: dict[str, tuple[Row | None, Decimal]] = {}
@@ -89,7 +87,7 @@ def _sales_lines(ledger: Ledger, entry: Row) -> list[Row]:
     return rows
 
 
-def post_entry(ledger: Ledger, entry: Row) -> None:
+def post_entry(ledger: Books, entry: Row) -> None:
     """Create (or refresh after a change) the entry's receivable and its sales transaction lines."""
     store, division = ledger.store, ledger.division
     lines = division.table("transaction_lines")
@@ -152,7 +150,7 @@ def post_entry(ledger: Ledger, entry: Row) -> None:
     store.insert(division, "receivables", receivable)
 
 
-def unpost_entry(ledger: Ledger, entry: Row, *, keep_receivable: bool) -> None:
+def unpost_entry(ledger: Books, entry: Row, *, keep_receivable: bool) -> None:
     store, division = ledger.store, ledger.division
     receivable = receivable_of(ledger, entry["EntryID"])
     if receivable is not None:
@@ -165,7 +163,7 @@ def unpost_entry(ledger: Ledger, entry: Row, *, keep_receivable: bool) -> None:
         store.delete(division, "transaction_lines", old["ID"])
 
 
-def receivable_of(ledger: Ledger, entry_id: str) -> Row | None:
+def receivable_of(ledger: Books, entry_id: str) -> Row | None:
     return ledger.division.find("receivables", TransactionEntryID=entry_id)
 
 
@@ -173,7 +171,7 @@ def outstanding(receivable: Row) -> Decimal:
     return Decimal(receivable["AmountFC"] - receivable["_paid"])
 
 
-def _drop_payments(ledger: Ledger, receivable: Row) -> None:
+def _drop_payments(ledger: Books, receivable: Row) -> None:
     for payment_id in receivable["_payments"]:
         for row in [
             r for r in ledger.division.table("transaction_lines").values() if r["EntryID"] == payment_id
@@ -194,7 +192,7 @@ def _drop_payments(ledger: Ledger, receivable: Row) -> None:
         _reopen(ledger, other)
 
 
-def _reopen(ledger: Ledger, receivable: Row) -> None:
+def _reopen(ledger: Books, receivable: Row) -> None:
     ledger.store.touch(
         "receivables",
         receivable,
@@ -207,7 +205,7 @@ def _reopen(ledger: Ledger, receivable: Row) -> None:
     )
 
 
-def settle(ledger: Ledger, invoice: Row, credit_note: Row, date: datetime) -> tuple[Row, Row]:
+def settle(ledger: Books, invoice: Row, credit_note: Row, date: datetime) -> tuple[Row, Row]:
     """Match an open invoice against an open credit note of the same customer: no bank line; the
     smaller outstanding amount is matched on both, and each fully matched item gets Status 50 /
     IsFullyPaid with `EndDate` = `date` (notes §"Evidence 2026-12", Settlement without a bank line).
@@ -232,7 +230,7 @@ def settle(ledger: Ledger, invoice: Row, credit_note: Row, date: datetime) -> tu
     return invoice, credit_note
 
 
-def reconcile(ledger: Ledger, receivable: Row, date: datetime, amount: Decimal | None = None) -> Row:
+def reconcile(ledger: Books, receivable: Row, date: datetime, amount: Decimal | None = None) -> Row:
     """Match a payment of `amount` (default: all that is outstanding) on `date` against the receivable."""
     due = outstanding(receivable)
     if due == 0:
@@ -274,7 +272,7 @@ def reconcile(ledger: Ledger, receivable: Row, date: datetime, amount: Decimal |
     return receivable
 
 
-def unreconcile(ledger: Ledger, receivable: Row) -> Row:
+def unreconcile(ledger: Books, receivable: Row) -> Row:
     """Undo every match: the item is open again for its full amount (a bookkeeper's "unmatch"); a
     credit note it was settled against is open again too."""
     _drop_payments(ledger, receivable)
@@ -282,7 +280,7 @@ def unreconcile(ledger: Ledger, receivable: Row) -> Row:
     return receivable
 
 
-def mark_processed(ledger: Ledger, receivable: Row) -> Row:
+def mark_processed(ledger: Books, receivable: Row) -> Row:
     """A direct-debit collection file was made: Status 40, which is not paid (notes §7)."""
     if receivable["IsFullyPaid"]:
         raise ODataError(409, "This receivable is already fully matched.")
@@ -290,7 +288,7 @@ def mark_processed(ledger: Ledger, receivable: Row) -> Row:
     return receivable
 
 
-def receivables_list(ledger: Ledger) -> list[Row]:
+def receivables_list(ledger: Books) -> list[Row]:
     """read/financial/ReceivablesList: the outstanding items only, `Amount` = what is still open."""
     rows = []
     for receivable in ledger.division.table("receivables").values():

@@ -11,7 +11,8 @@ from connector.testing.sandbox import Fault, Request, Response, SandboxServer
 
 from . import payments
 from .admin import AdminMixin
-from .booking import BookingOptions, Ledger
+from .booking import Ledger
+from .books import BookingOptions
 from .crm import check_properties, save_account, save_contact
 from .demo import CLIENT_ID, CLIENT_SECRET, DIVISION, USER, USER_ID
 from .filters import SYNTAX_ERROR
