@@ -87,6 +87,9 @@ class Service:
     name: ClassVar[str]
     title: ClassVar[str] = ""
     options_schema: ClassVar[Mapping[str, Any]] = {"type": "object"}
+    go_live_checklist: ClassVar[tuple[str, ...]] = ()
+    """What a consultant verifies once on the client's real account before the first real run, where
+    the plugin rests on a convention the service does not document (`connector check` prints it)."""
 
     def __init__(self, options: Mapping[str, Any], context: ServiceContext) -> None:
         self.options = options

@@ -34,6 +34,8 @@ def test_check_of_the_demo_rules_is_clean_and_a_second_check_reads_the_cache(
     assert "source authorized as" in first.stdout and "sink authorized as Demo Boekhouder" in first.stdout
     assert "ok: every code exists and fits, every tax rate of the source is mapped" in first.stdout
     assert len(reference_reads(exact)) == 1
+    checklist = first.stdout.split("before going live, verify once on the real accounts", 1)[1]
+    assert "[ ] credit note: book one" in checklist and "its type is 21" in checklist
 
     second = world.cli("check", str(world.rules_path))
     assert second.returncode == 0, second.stdout + second.stderr

@@ -65,6 +65,10 @@ def any_of(field: str, literals: Iterable[str]) -> str:
 class ExactOnlineSink(Sink):
     name = "exact_online"
     title = "Exact Online"
+    go_live_checklist = (
+        "credit note: book one, then open it in Exact: its lines and total are negative, its type is 21 "
+        "(Sales credit note) and its open item (receivable) is negative; if not, stop and report it",
+    )
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "description": "Exact Online: where sales entries and customer accounts are booked.",
