@@ -33,6 +33,7 @@ from watchdog.observers import Observer
 from connector import rules as rules_module
 from connector.contract.errors import EXIT_OK, ClientBusy, ConfigurationError, RuleFileError
 from connector.contract.plugins import Plugins
+from connector.reporting.render import in_place
 from connector.rules.model import Rules
 from connector.watch.reload import RULE_SUFFIXES, RuleFileEvents, file_digest
 from connector.watch.worker import ClientWorker, utcnow
@@ -101,7 +102,7 @@ class Watcher:
         status = sys.stderr.isatty()
         while not self.stop_event.wait(1.0):
             if status:
-                sys.stderr.write("\r" + self.status_line()[:150].ljust(150))
+                sys.stderr.write(in_place(self.status_line()))
                 sys.stderr.flush()
         if status:
             sys.stderr.write("\n")
