@@ -173,6 +173,8 @@ def test_status_and_history_show_the_ledger_tokens_and_runs_as_tables_and_json(
     assert "1 documents.booked, 1 documents.skipped" in history.stdout
     runs = json.loads(later.cli("history", str(later.rules_path), "--json", "--limit", "5").stdout)
     assert [run["status"] for run in runs] == ["partial"]
+    missing = later.cli("history", str(later.rules_path), "--run", "999")
+    assert missing.returncode == 5 and "has no run 999" in missing.stderr
     one = later.cli("history", str(later.rules_path), "--run", str(runs[0]["id"]))
     assert "skipped invoice:" in one.stdout and "what to do: add it under vat:" in one.stdout
 
@@ -221,9 +223,9 @@ def test_unlink_of_an_entry_still_in_the_target_links_it_again_without_a_duplica
     assert len(booked_entries(exact)) == 1
 
 
-def test_ledger_show_of_an_unknown_document_exits_2_and_says_how_to_name_one(world: World) -> None:
+def test_ledger_show_of_an_unknown_document_exits_5_and_says_how_to_name_one(world: World) -> None:
     result = world.cli("ledger", str(world.rules_path), "show", "1999 / 1")
-    assert result.returncode == 2
+    assert result.returncode == 5
     assert "'1999 / 1' is not in the ledger" in result.stderr and "invoice:<id>" in result.stderr
 
 
