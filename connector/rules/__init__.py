@@ -112,7 +112,7 @@ def _load(
 
     plugins = plugins or _plugins()
     secrets, secret_paths = checks.literal_secrets(parsed, file)
-    expansion = envvars.expand(parsed, os.environ if environ is None else environ, file)
+    expansion = envvars.expand(parsed, os.environ if environ is None else environ, file, schema.is_secret)
     problems += secrets + expansion.problems
     problems += schema.validate(
         expansion.data,
