@@ -73,12 +73,18 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
+def reading_order(problem: Problem) -> tuple[bool, int, int, str, str]:
+    """A misspelt key first (what it causes is usually gone once it is fixed), then by line."""
+    misspelt = "unknown key" in problem.message and "(did you mean" in problem.message
+    return (not misspelt, problem.line, problem.column, problem.path, problem.message)
+
+
 class RuleFileError(ConfigurationError):
-    """A rule file failed to load or validate; `problems` holds every problem, sorted by line."""
+    """A rule file failed to load or validate; `problems` holds every problem in `reading_order`."""
 
     def __init__(self, file: str, problems: list[Problem]) -> None:
         self.file = file
-        self.problems = sorted(problems, key=lambda p: (p.line, p.column, p.path, p.message))
+        self.problems = sorted(problems, key=reading_order)
         count = len(self.problems)
         super().__init__(
             f"{file}: {count} problem{'s' if count != 1 else ''}",

@@ -15,13 +15,14 @@ and `connector schema` use. The steps, each collecting problems rather than stop
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connector.contract import secrets
-from connector.contract.errors import Problem, RuleFileError
+from connector.contract.errors import Problem, RuleFileError, reading_order
 from connector.rules import checks, envvars, schema, yamlfile, yamllimits
 from connector.rules.build import build
 from connector.rules.model import Rules
@@ -79,13 +80,29 @@ def format_problems(problems: Sequence[Problem]) -> str:
     if not problems:
         return ""
     count = len(problems)
-    lines = [str(problem) for problem in sorted(problems, key=_order)]
+    lines = [str(problem) for problem in sorted(problems, key=reading_order)]
     lines.append(f"{count} problem{'s' if count != 1 else ''}; the file was not used")
     return "\n".join(lines)
 
 
 def _order(problem: Problem) -> tuple[int, int, str, str]:
     return (problem.line, problem.column, problem.path, problem.message)
+
+
+_MISSPELT = re.compile(r"unknown key \S+ \(did you mean (\S+)\?\)")
+
+
+def _typos_first(problems: Iterable[Problem]) -> list[Problem]:
+    """A misspelt key first, without the problems it causes: `revenue_acount` makes every rate "have no
+    revenue account", and those lines only hide the one line that says what is wrong."""
+    ordered = sorted(problems, key=reading_order)
+    meant = {match.group(1) for p in ordered if (match := _MISSPELT.search(p.message))}
+    if not meant:
+        return ordered
+    caused = [
+        p for p in ordered if not _MISSPELT.search(p.message) and any(f"{key}:" in p.message for key in meant)
+    ]
+    return [p for p in ordered if p not in caused]
 
 
 def _plugins() -> Plugins:
@@ -125,7 +142,7 @@ def _load(
     )
     problems += checks.offline(expansion.data, parsed, file)
     if problems:
-        return None, sorted(set(problems), key=_order)
+        return None, _typos_first(set(problems))
 
     rules = build(expansion.data, parsed, path, content)
     register_secrets(expansion.data)

@@ -57,12 +57,14 @@ def test_valid_rule_file_has_no_problems(path: Path, plugins: Plugins) -> None:
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[path.stem for path in INVALID])
-def test_invalid_rule_file_problems_are_sorted_by_line_and_name_the_file(
+def test_invalid_rule_file_problems_are_sorted_by_line_after_misspelt_keys_and_name_the_file(
     path: Path, plugins: Plugins
 ) -> None:
     problems = check(path, plugins=plugins, environ=ENVIRON)
     assert problems, "an invalid file must report at least one problem"
-    assert [(p.line, p.column) for p in problems] == sorted((p.line, p.column) for p in problems)
+    rest = [p for p in problems if "(did you mean" not in p.message or "unknown key" not in p.message]
+    assert problems[len(problems) - len(rest) :] == rest, "a misspelt key comes first"
+    assert [(p.line, p.column) for p in rest] == sorted((p.line, p.column) for p in rest)
     assert {problem.file for problem in problems} == {str(path)}
     assert all(problem.line >= 1 and problem.column >= 1 for problem in problems)
 
