@@ -1,6 +1,6 @@
 """The Teamleader Focus simulator: one loopback server for both the API and the /oauth2/ paths.
 
-Every API call goes: bearer token (401) -> rate limit per client id (429) -> endpoint (404 when
+Every API call goes: bearer token (401) -> rate limit per integration and account (429) -> endpoint (404 when
 unknown) -> handler (400 / 404 on bad input). Every API answer carries `X-Api-Version` and, once the
 client is known, the `X-RateLimit-*` headers (notes §1, §5).
 """
@@ -145,7 +145,7 @@ class TeamleaderSandbox(SandboxServer):
             token = self.oauth.authenticate(request.header("Authorization"), now)
         except ApiError as error:
             return error.response(headers)
-        verdict = self.limiter.hit(token.client_id, now)
+        verdict = self.limiter.hit((token.client_id, self.account_of(token.user_id)), now)
         headers.update(verdict.headers())
         if not verdict.allowed:
             return ApiError(
@@ -172,6 +172,10 @@ class TeamleaderSandbox(SandboxServer):
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object")
         return handler(self.store, body)
+
+    def account_of(self, user_id: str) -> str:
+        """The account a token's user belongs to (one account per simulator, shared by every user)."""
+        return self.store.user.account_id
 
     def admin(self, request: Request) -> Response | None:
         return admin_route(self, request)
@@ -248,10 +252,15 @@ class TeamleaderSandbox(SandboxServer):
         with self.lock:
             return self.oauth.issue(self.client_id, self.store.user.id, self.clock.now())[1]
 
-    def issue_tokens(self) -> tuple[str, str]:
-        """(access token, refresh token) for the demo user."""
+    def issue_tokens(self, client_id: str | None = None) -> tuple[str, str]:
+        """(access token, refresh token) for the demo user, of the demo integration or `client_id`'s."""
         with self.lock:
-            return self.oauth.issue(self.client_id, self.store.user.id, self.clock.now())
+            return self.oauth.issue(client_id or self.client_id, self.store.user.id, self.clock.now())
+
+    def add_integration(self, client_id: str, client_secret: str) -> None:
+        """A second Marketplace integration on the same account (it gets its own rate window)."""
+        with self.lock:
+            self.oauth.clients[client_id] = Client(client_id, client_secret, ())
 
     def revoke_tokens(self) -> int:
         with self.lock:
