@@ -12,7 +12,8 @@ POST /_sandbox/refresh-token     -> {"refresh_token", "access_token"} for the de
 POST /_sandbox/tokens/expire     moves the clock past the access-token lifetime (3601 s)
 POST /_sandbox/tokens/revoke     revokes every token (as uninstalling the integration does)
 GET  /_sandbox/webhooks          registrations and delivery attempts; POST .../flush waits for them
-GET|POST /_sandbox/settings      rate_limit, auto_approve, max_page_size, clamp_page_size, ...
+GET|POST /_sandbox/settings      rate_limit, auto_approve, max_page_size, clamp_page_size,
+                                 rate_orientation, exchange_rates ({"USD": 1.087}: 1 EUR = ...), ...
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def _settings(server: TeamleaderSandbox) -> dict[str, Any]:
         "clamp_page_size": server.store.paging.clamp,
         "credit_reduces_due": server.store.credit_reduces_due,
         "edit_booked": server.store.edit_booked,
+        "rate_orientation": server.store.market.orientation,
+        "exchange_rates": {code: float(rate) for code, rate in server.store.market.eur.items()},
     }
 
 
@@ -153,3 +156,7 @@ def _apply_settings(server: TeamleaderSandbox, body: dict[str, Any]) -> None:
         server.store.credit_reduces_due = bool(body["credit_reduces_due"])
     if "edit_booked" in body:
         server.store.edit_booked = bool(body["edit_booked"])
+    if "rate_orientation" in body:
+        server.store.market.set_orientation(body["rate_orientation"])
+    if "exchange_rates" in body:
+        server.store.market.set_eur_rates(body["exchange_rates"])

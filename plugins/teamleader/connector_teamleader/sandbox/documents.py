@@ -45,6 +45,7 @@ class Document:
     discounts: list[Discount]
     currency: str
     exchange_rate: Decimal
+    """Home (department) currency per one unit of `currency`, whatever orientation the API shows."""
     totals: Totals
     created_at: datetime
     updated_at: datetime
@@ -114,9 +115,11 @@ def _invoicee(store: Store, doc: Document, *, info: bool) -> dict[str, Any]:
 
 
 def _exchange(store: Store, doc: Document) -> dict[str, Any]:
-    """`from` the document's currency `to` the department's, at the rate given when drafting (UNVERIFIED)."""
+    """`from` the document's currency `to` the department's (notes §"Evidence 2026-12"); the rate in
+    the orientation the `rate_orientation` setting names, as its direction is UNVERIFIED (`currencies`)."""
     department = store.departments[doc.department_id]
-    return {"from": doc.currency, "to": department.currency, "rate": number(doc.exchange_rate)}
+    rate = Decimal(1) if doc.currency == department.currency else store.market.show(doc.exchange_rate)
+    return {"from": doc.currency, "to": department.currency, "rate": number(rate)}
 
 
 def _total(doc: Document, *, info: bool) -> dict[str, Any]:

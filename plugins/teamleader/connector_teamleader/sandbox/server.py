@@ -20,6 +20,7 @@ from connector.testing.sandbox import Request, Response, SandboxServer
 from . import crm, invoice_api, reference, webhooks
 from .admin import admin_route
 from .common import API_VERSION, ApiError, Paging, iso
+from .currencies import DEFAULT_ORIENTATION, Orientation
 from .demo import generate, seed_demo
 from .documents import CreditNote, Invoice, credit_note_json, invoice_json
 from .lifecycle import register_payment, update_booked
@@ -67,6 +68,7 @@ class TeamleaderSandbox(SandboxServer):
         revoke_access_on_refresh: bool = True,
         credit_reduces_due: bool = True,
         webhook_timeout: float = 2.0,
+        rate_orientation: Orientation = DEFAULT_ORIENTATION,
     ) -> None:
         super().__init__(port=port)
         # small answers go out as two writes (headers, body): without TCP_NODELAY each waits ~40 ms for
@@ -75,6 +77,7 @@ class TeamleaderSandbox(SandboxServer):
         self.store = Store(self.clock)
         self.store.paging = Paging(max_page_size, clamp_page_size)
         self.store.credit_reduces_due = credit_reduces_due
+        self.store.market.set_orientation(rate_orientation)
         self.deliverer = webhooks.Deliverer(self.store, timeout=webhook_timeout)
         self.client_id, self.client_secret = client_id, client_secret
         self.oauth = OAuthServer(
