@@ -12,8 +12,8 @@ from typing import Any
 
 from connector.testing.sandbox import Response
 
-from .currencies import exchange_rates
 from .common import id_list, not_found, number, obj, sort_spec, sorted_by
+from .currencies import exchange_rates
 from .store import Department, Store, TaxRate
 
 
