@@ -7,6 +7,9 @@ POST /_sandbox/invoices          book one invoice from a compact spec -> {id, in
 GET  /_sandbox/invoices/<id>     its invoices.info shape
 POST /_sandbox/invoices/<id>/payments  {"amount", "paid_at"?}
 POST /_sandbox/invoices/<id>/credit    {"date"?}
+POST /_sandbox/invoices/<id>/peppol    {"status"}: one of the documented peppol_status values, or null
+POST /_sandbox/credit_notes/<id>/paid  {"paid_at"?}: paid true (credit notes have no payment call)
+POST /_sandbox/credit_notes/<id>/peppol {"status"}
 POST /_sandbox/generate          {"n", "seed"?, "start"?, "days"?, "department"?}
 POST /_sandbox/refresh-token     -> {"refresh_token", "access_token"} for the demo user
 POST /_sandbox/tokens/expire     moves the clock past the access-token lifetime (3601 s)
@@ -113,6 +116,13 @@ def _route(server: TeamleaderSandbox, method: str, route: list[str], body: dict[
         case "POST", ["invoices", ident, "credit"]:
             note = server.credit(ident, body.get("date"))
             return Response.json({"id": note.id, "credit_note_number": note.credit_note_number}, 201)
+        case "POST", ["invoices" | "credit_notes" as collection, ident, "peppol"]:
+            kind = "invoice" if collection == "invoices" else "credit_note"
+            doc = server.set_peppol_status(kind, ident, body.get("status"))
+            return Response.json({"id": doc.id, "peppol_status": doc.peppol_status})
+        case "POST", ["credit_notes", ident, "paid"]:
+            note = server.mark_credit_note_paid(ident, body.get("paid_at"))
+            return Response.json(credit_note_json(store, note, info=True))
         case "POST", ["generate"]:
             options: dict[str, Any] = {key: body[key] for key in ("department", "days") if key in body}
             if "start" in body:

@@ -19,10 +19,10 @@ from connector.testing.sandbox import Request, Response, SandboxServer
 
 from . import crm, invoice_api, reference, webhooks
 from .admin import admin_route
-from .common import API_VERSION, ApiError, Paging, iso
+from .common import API_VERSION, ApiError, Paging, iso, parse_datetime, second
 from .currencies import DEFAULT_ORIENTATION, Orientation
 from .demo import generate, seed_demo
-from .documents import CreditNote, Invoice, credit_note_json, invoice_json
+from .documents import PEPPOL_STATUSES, CreditNote, Document, Invoice, credit_note_json, invoice_json
 from .lifecycle import register_payment, update_booked
 from .oauth import Client, OAuthServer
 from .ratelimit import SlidingWindow
@@ -240,6 +240,34 @@ class TeamleaderSandbox(SandboxServer):
                 "paid_at": paid_at if isinstance(paid_at, str) else iso(paid_at or self.clock.now()),
             }
             return register_payment(self.store, body)
+
+    def mark_credit_note_paid(self, credit_note_id: str, paid_at: datetime | str | None = None) -> CreditNote:
+        """Set a credit note `paid: true` with `paid_at` (default: now), as Teamleader shows once it is
+        settled; there is no API call for it."""
+        with self.lock:
+            note = self._credit_note(credit_note_id)
+            when = paid_at if isinstance(paid_at, datetime) else None
+            if isinstance(paid_at, str):
+                when = parse_datetime(paid_at, "paid_at")
+            note.paid_at = when or second(self.clock.now())
+            note.updated_at = self.store.now()
+            return note
+
+    def set_peppol_status(self, kind: str, ident: str, status: str | None) -> Document:
+        """What the customer's access point reports on an invoice or credit note sent over Peppol."""
+        if status is not None and status not in PEPPOL_STATUSES:
+            raise ApiError(400, f"peppol status must be one of {', '.join(PEPPOL_STATUSES)}", field="status")
+        with self.lock:
+            doc: Document = self.store.invoice(ident) if kind == "invoice" else self._credit_note(ident)
+            doc.peppol_status = status
+            doc.updated_at = self.store.now()
+            return doc
+
+    def _credit_note(self, ident: str) -> CreditNote:
+        found = self.store.credit_notes.get(ident)
+        if found is None:
+            raise ApiError(404, f"CreditNote {ident} not found")
+        return found
 
     def generate(self, n: int, seed: int = 0, **options: Any) -> dict[str, int]:
         """Book `n` documents deterministically (a benchmark company); see `demo.generate`."""
