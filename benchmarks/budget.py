@@ -24,10 +24,10 @@ from typing import Any, cast
 
 from connector import rules as rules_module
 from connector.contract.plugins import Plugins
-from connector.testing.e2e import World
 from connector.engine.runner import build_services, exit_code, flows_for, run_once
 from connector.reporting.render import render_report
 from connector.state.store import StateStore
+from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import entry_keys
 from connector_teamleader.sandbox import TeamleaderSandbox

@@ -82,6 +82,7 @@ class CheckResult:
     authorized: dict[str, str] = field(default_factory=dict)  # side -> who
     findings: list[Finding] = field(default_factory=list)
     fetched: dict[str, Fetched] = field(default_factory=dict)
+    checklist: list[str] = field(default_factory=list)  # to verify on the real accounts before going live
 
     @property
     def errors(self) -> list[Finding]:
@@ -117,6 +118,7 @@ class CheckResult:
                 side: {"read_at": fetched.at.isoformat(), "from_cache": fetched.cached}
                 for side, fetched in self.fetched.items()
             },
+            "before_going_live": self.checklist,
         }
 
 
@@ -128,6 +130,7 @@ def run_check(
     result = CheckResult(str(rules.path or rules.client), rules.client)
     with ClientLock(directory, rules.client), StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state)
+        result.checklist = [*source.go_live_checklist, *sink.go_live_checklist]
         cache = ReferenceCache.for_client(directory, rules.client)
         try:
             result.authorized["source"] = source.check_authorization()
@@ -342,4 +345,7 @@ def render_check(result: CheckResult) -> str:
         lines.append(f"{result.file}: {counts}{read}")
         if errors:
             lines.append("  a run with errors books nothing, or books it wrongly: fix them first")
+    if result.checklist:
+        lines.append("before going live, verify once on the real accounts (docs/accounting.md):")
+        lines += [f"  [ ] {item}" for item in result.checklist]
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connector.contract.errors import ConfigurationError
+from connector.contract.errors import ConfigurationError, NotFound
 from connector.reporting.render import when
 from connector.rules.model import Rules
 from connector.state.files import state_dir_for
@@ -34,7 +34,7 @@ def find_entry(state: StateStore, document: str) -> LedgerEntry:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise ConfigurationError(
+        raise NotFound(
             f"{text!r} is not in the ledger: no document with that number or key was synced",
             hint="give the number as the source prints it (`2026 / 17`) or the key (`invoice:<id>`); "
             "`connector status RULES` lists the ones waiting for a fix",

@@ -23,7 +23,7 @@ from connector.contract.report import RunReport
 from connector.contract.services import Service
 from connector.engine.run import Run
 from connector.engine.runner import exit_code, flows_for, run_once
-from connector.reporting.render import render_report
+from connector.reporting.render import in_place, render_report
 from connector.state.refcache import to_jsonable
 from connector.transport.http import ApiClient, Budget
 
@@ -103,11 +103,11 @@ def terminal_progress(stream: TextIO) -> Callable[[str, int, int], None]:
         if total <= 1:
             return
         if done >= total:
-            stream.write("\r" + " " * 60 + "\r")
+            stream.write(in_place("") + "\r")
         else:
             width = 30
             filled = width * done // total
-            stream.write(f"\r{flow}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            stream.write(in_place(f"{flow}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"))
         stream.flush()
 
     return show

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connector.contract.errors import ClientBusy, ConfigurationError, ConnectorError
+from connector.contract.errors import ClientBusy, ConnectorError, NotFound
 from connector.contract.plugins import Plugins
 from connector.contract.report import RunReport
 from connector.engine.runner import build_services
@@ -204,9 +204,7 @@ def read_history(
         one = state.run(run_id)
         found = [one] if one else []
     if not found:
-        raise ConfigurationError(
-            f"{rules.client} has no run {run_id}", hint="`connector history RULES` lists them"
-        )
+        raise NotFound(f"{rules.client} has no run {run_id}", hint="`connector history RULES` lists them")
     return found
 
 

@@ -6,7 +6,8 @@
     ├── ConfigurationError         stop before anything is synced            exit 2
     │   ├── RuleFileError          a rule file is invalid: every Problem in it
     │   ├── PluginError            a plugin is missing, broken or registers badly
-    │   └── ClientBusy             another process holds this client's lock
+    │   ├── ClientBusy             another process holds this client's lock      exit 4
+    │   └── NotFound               the run or document asked for does not exist  exit 5
     ├── RecordError                one record cannot be synced; the run goes on   exit 1
     │   ├── RecordSkipped          not synced on purpose (unmapped, changed after booking)
     │   └── RecordFailed           the target refused it, or it cannot be made to balance
@@ -33,6 +34,8 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_CONFIGURATION = 2
 EXIT_AUTHORIZATION = 3
+EXIT_BUSY = 4  # another process is running this client: nothing was done, try again later
+EXIT_NOT_FOUND = 5  # the run or document a command asked for does not exist
 
 
 class ConnectorError(Exception):
@@ -93,6 +96,8 @@ class PluginError(ConfigurationError):
 class ClientBusy(ConfigurationError):
     """Another process already runs this client (it holds the client's lock)."""
 
+    exit_code = EXIT_BUSY
+
     def __init__(self, client: str, holder: str) -> None:
         self.client = client
         self.holder = holder
@@ -100,6 +105,12 @@ class ClientBusy(ConfigurationError):
             f"client {client!r} is already running ({holder})",
             hint="wait for that run to finish, or stop it; two runs of one client would race for its tokens",
         )
+
+
+class NotFound(ConfigurationError):
+    """A command asked for a run or a document that does not exist (`history --run 7`, `ledger show`)."""
+
+    exit_code = EXIT_NOT_FOUND
 
 
 class RecordError(ConnectorError):

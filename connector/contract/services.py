@@ -73,6 +73,12 @@ class ServiceContext:
     timeout: float = 30.0
     calls: dict[str, int] = field(default_factory=dict)  # calls used, per endpoint, for the report
     errors: ErrorLog = field(default_factory=MemoryErrorLog)
+    notices: list[str] = field(default_factory=list)  # said to the user in the run's report
+
+    def notice(self, text: str) -> None:
+        """Tell the user something in the run's report (a value changed to fit, ...), once."""
+        if text not in self.notices:
+            self.notices.append(text)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ class Service:
     name: ClassVar[str]
     title: ClassVar[str] = ""
     options_schema: ClassVar[Mapping[str, Any]] = {"type": "object"}
+    go_live_checklist: ClassVar[tuple[str, ...]] = ()
+    """What a consultant verifies once on the client's real account before the first real run, where
+    the plugin rests on a convention the service does not document (`connector check` prints it)."""
 
     def __init__(self, options: Mapping[str, Any], context: ServiceContext) -> None:
         self.options = options

@@ -133,6 +133,9 @@ def run_once(
         finally:
             report.finished_at = utcnow()
             report.calls = {"source": source.calls_used, "sink": sink.calls_used}
+            for notice in (*source.context.notices, *sink.context.notices):
+                if notice not in report.notices:
+                    report.notices.append(notice)
             source.close()
             sink.close()
             if not dry_run:

@@ -7,19 +7,30 @@ fails for one document skips that document only, with the file line of the templ
 
 The context is two read-only views, `document` and `customer` (see `document_view` and
 `customer_view` for their keys), not the records themselves: templates see plain values.
+
+The sandbox also bounds the work a template can ask for (`LimitedSandbox`, docs/rules.md "Limits"):
+ranges, powers, repeated and concatenated text, widths of padding and formats, loop iterations,
+and each rendering's time and output. `connector validate` renders every template against
+`SAMPLE_DOCUMENT`, so a template that breaks a limit fails offline at its line in the file.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import SecurityError
 
 from connector.contract.errors import Problem, RecordSkipped, RuleFileError
-from connector.contract.records import Customer, Document
+from connector.contract.records import (
+    Customer,
+    Document,
+)
+from connector.engine.template_limits import TemplateLimit, _environment
+from connector.engine.template_sample import SAMPLE_DOCUMENT
 from connector.rules.model import Rules, Template
 
 MAX_YOUR_REF = 255
@@ -31,16 +42,60 @@ DEFAULT_FIELDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-
-def _finalize(value: Any) -> Any:
-    """`{{ document.reference }}` of a document without one renders empty, not `None`."""
-    return "" if value is None else value
+"""What `connector validate` renders every template for: every key of the views holds a value."""
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, autoescape=False, finalize=_finalize
-    )
+def _template_line(error: BaseException) -> int:
+    """The line inside the template where rendering failed (Jinja rewrites tracebacks to it)."""
+    line = 1
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def _undefined_message(error: str) -> str:
+    attribute = re.search(r"has no attribute '([^']*)'", error)
+    if attribute:
+        name = attribute.group(1)
+        return (
+            f"template uses {name}, which no document or customer has: check the spelling "
+            "(docs/rules.md, fields, lists what a template sees)"
+        )
+    undefined = re.search(r"'([^']*)' is undefined", error)
+    if undefined:
+        return (
+            f"template uses the name {undefined.group(1)}, which is not defined: a template sees "
+            "document and customer (docs/rules.md, fields)"
+        )
+    return f"template uses something no document has: {error} (docs/rules.md, fields)"
+
+
+def sample_problem(source: str) -> tuple[str, int] | None:
+    """Why `source` cannot be a field, found by rendering it for `SAMPLE_DOCUMENT`, and at which
+    of its lines; None when it renders (or fails only for a reason the sample's data decides).
+
+    A broken limit, a refused attribute and a name the views never hold fail for every document,
+    so `connector validate` reports them; a syntax error is reported by the syntax check.
+    """
+    environment = _environment()
+    try:
+        environment.render(environment.from_string(source), _context(SAMPLE_DOCUMENT))
+    except jinja2.TemplateSyntaxError:
+        return None
+    except TemplateLimit as error:
+        return f"template breaks a limit: {error}; see docs/rules.md, Limits", _template_line(error)
+    except SecurityError as error:
+        return f"template is refused by the sandbox: {error}", _template_line(error)
+    except jinja2.UndefinedError as error:
+        if "has no element" in str(error):  # an index past the sample's lines: data decides
+            return None
+        return _undefined_message(str(error)), _template_line(error)
+    except Exception:  # the sample's values decide (a division by a zero amount, ...): run time says
+        return None
+    return None
 
 
 def _view(values: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -161,7 +216,7 @@ class Templates:
         if problems:
             raise RuleFileError(str(rules.path) if rules.path else "rule file", problems)
         self._rules = rules
-        environment = _environment()
+        self._environment = environment = _environment()
         self._templates = _templates(rules)
         self._compiled = {name: environment.from_string(t.source) for name, t in self._templates.items()}
 
@@ -212,7 +267,7 @@ class Templates:
 
     def _render(self, name: str, document: Document, context: dict[str, Any]) -> str:
         try:
-            return self._compiled[name].render(context).strip()
+            return self._environment.render(self._compiled[name], context).strip()
         except Exception as exc:  # any failure of a consultant's template skips this document only
             raise self._skip(document, name, f"failed: {exc}", "fix the template") from exc
 

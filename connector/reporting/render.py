@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -91,3 +92,11 @@ def _span(seconds: int) -> str:
     if seconds < 172800:
         return f"{seconds // 3600} h"
     return f"{seconds // 86400} days"
+
+
+def in_place(text: str, columns: int | None = None) -> str:
+    """`text` as one terminal line rewritten in place: back to the line's start, cut to the terminal's
+    width (so it never wraps, which would break the rewrite) and the rest of the old line erased."""
+    width = (columns or shutil.get_terminal_size((80, 24)).columns) - 1
+    shown = text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    return f"\r{shown}\x1b[K"

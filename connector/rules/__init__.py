@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.contract import secrets
 from connector.contract.errors import Problem, RuleFileError
-from connector.rules import checks, envvars, schema, yamlfile
+from connector.rules import checks, envvars, schema, yamlfile, yamllimits
 from connector.rules.build import build
 from connector.rules.model import Rules
 
@@ -98,16 +98,9 @@ def _load(
     path: Path, plugins: Plugins | None, environ: Mapping[str, str] | None
 ) -> tuple[Rules | None, list[Problem]]:
     file = str(path)
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        return None, [Problem(1, 1, "", f"cannot read the file: {reason}", file)]
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        return None, [Problem(line, 1, "", "the file is not UTF-8 text: save it as UTF-8", file)]
+    content, text, problems = yamllimits.read(path, file)
+    if text is None:
+        return None, problems
 
     parsed, problems = yamlfile.parse(text, file)
     if parsed is None:
@@ -119,7 +112,7 @@ def _load(
 
     plugins = plugins or _plugins()
     secrets, secret_paths = checks.literal_secrets(parsed, file)
-    expansion = envvars.expand(parsed, os.environ if environ is None else environ, file)
+    expansion = envvars.expand(parsed, os.environ if environ is None else environ, file, schema.is_secret)
     problems += secrets + expansion.problems
     problems += schema.validate(
         expansion.data,

@@ -140,24 +140,41 @@ def payment_term_keys(data: Any, parsed: Parsed, file: str) -> list[Problem]:
 
 
 def templates(data: Any, parsed: Parsed, file: str) -> list[Problem]:
-    """Every `fields:` template parses as Jinja; a syntax error points at its line in the file."""
+    """Every `fields:` template parses as Jinja and renders for a sample document within the
+    sandbox's limits; a problem points at its line in the file."""
+    from connector.engine.templates import (
+        sample_problem,  # templates imports the rules' model: not at the top
+    )
+
     environment = SandboxedEnvironment()
     problems = []
     for name, source in _section(data, "fields").items():
         if not isinstance(source, str):
             continue
+        path = ("fields", name)
         try:
             environment.parse(source)
         except TemplateSyntaxError as error:
-            path = ("fields", name)
-            line, column = parsed.where(path)
-            if parsed.styles.get(path) in ("|", ">"):
-                line = line + (error.lineno or 1)
-                text = parsed.lines[line - 1] if 0 < line <= len(parsed.lines) else ""
-                column = len(text) - len(text.lstrip()) + 1
             message = f"Jinja syntax error: {str(error.message).rstrip('.')}"
-            problems.append(Problem(line, column, dotted(path), message, file))
+            problems.append(
+                Problem(*_template_place(parsed, path, error.lineno), dotted(path), message, file)
+            )
+            continue
+        refused = sample_problem(source)
+        if refused is not None:
+            message, lineno = refused
+            problems.append(Problem(*_template_place(parsed, path, lineno), dotted(path), message, file))
     return problems
+
+
+def _template_place(parsed: Parsed, path: KeyPath, lineno: int | None) -> tuple[int, int]:
+    """Where line `lineno` of a template stands in the file (a block text starts on the next line)."""
+    line, column = parsed.where(path)
+    if parsed.styles.get(path) in ("|", ">"):
+        line = line + (lineno or 1)
+        text = parsed.lines[line - 1] if 0 < line <= len(parsed.lines) else ""
+        column = len(text) - len(text.lstrip()) + 1
+    return line, column
 
 
 def offline(data: Any, parsed: Parsed, file: str) -> list[Problem]:

@@ -9,7 +9,7 @@ empty, as a shell does; `${VAR}` with VAR unset is a problem naming the variable
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,18 @@ def references(text: str) -> tuple[str, list[Reference]]:
     return "".join(out), found
 
 
+def unset_message(name: str, secret: bool) -> str:
+    """What to do about an unset variable: a secret must come from the environment (a default would
+    put it in the file), anything else may also take a default."""
+    if secret:
+        return (
+            f"environment variable {name} is not set: it holds a secret, so set it in the environment "
+            f"the command runs in (e.g. `read -rs {name} && export {name}`, which keeps it out of the "
+            "shell's history, or your service manager's environment file), never as a default in the file"
+        )
+    return f"environment variable {name} is not set: set it, or write ${{{name}:-default}} to give a default"
+
+
 def is_single_reference(text: str) -> Reference | None:
     """The reference when `text` is exactly one `${NAME}` or `${NAME:-default}`, else None."""
     try:
@@ -87,7 +99,12 @@ class Expansion:
     sources: dict[KeyPath, tuple[str, ...]] = field(default_factory=dict)
 
 
-def expand(parsed: Parsed, environ: Mapping[str, str], file: str) -> Expansion:
+def expand(
+    parsed: Parsed,
+    environ: Mapping[str, str],
+    file: str,
+    secret: Callable[[KeyPath], bool] = lambda path: False,
+) -> Expansion:
     """A copy of `parsed.data` with `${...}` expanded in every string value."""
     result = Expansion(data=None)
 
@@ -118,8 +135,7 @@ def expand(parsed: Parsed, environ: Mapping[str, str], file: str) -> Expansion:
                             line,
                             column,
                             dotted(path),
-                            f"environment variable {reference.name} is not set: set it, or write "
-                            f"${{{reference.name}:-default}} to give a default",
+                            unset_message(reference.name, secret(path)),
                             file,
                         )
                     )

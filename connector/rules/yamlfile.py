@@ -8,7 +8,12 @@ column) and the nodes are turned into plain dicts, lists and scalars here, so th
 - scalars follow YAML 1.2 as editors read it: `2026-01-01` stays the text "2026-01-01" (the schema
   checks it is a real date), `yes` is the text "yes", `4` is the number 4;
 - a syntax error, a tab in the indentation or a second document becomes a `Problem` that says what
-  to do, not a parser traceback.
+  to do, not a parser traceback;
+- the parser is not the weak point: the file's size, its nesting depth, its aliases (count, depth
+  and the values they expand to) and each text value are limited, and the limits are checked
+  before or while composing, so a "billion laughs" bomb, `/dev/zero` or a 5,000-deep list is
+  refused at once with its line and column; a control character is reported where it stands and
+  any YAML tag other than the plain ones (`!!python/object/...`, `!custom`) is refused by name.
 """
 
 from __future__ import annotations
@@ -19,16 +24,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from connector.contract.errors import Problem
+from connector.rules.yamlerrors import _syntax_problem
+from connector.rules.yamllimits import (
+    _PLAIN_TAGS,
+    _TAG,
+    MAX_TEXT,
+    _compose,
+    _deep_flow,
+    _place,
+    _position,
+    _Refused,
+    _show_tag,
+    _tag,
+)
 
 KeyPath = tuple[str | int, ...]
 
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TAG = "tag:yaml.org,2002:"
 
 
 def dotted(path: KeyPath) -> str:
@@ -91,15 +108,6 @@ class Parsed:
         return self.keys.get(path) or self.where(path)
 
 
-def _position(node: Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _tag(node: Node) -> str:
-    tag = node.tag
-    return str(getattr(tag, "value", tag))
-
-
 class _Builder:
     """Turns composed nodes into plain values, collecting positions and duplicate-key problems."""
 
@@ -121,6 +129,12 @@ class _Builder:
             message = "this anchor contains an alias to itself: write the value out"
             self.problems.append(Problem(line, column, dotted(path), message, self.file))
             return None
+        refused = self.refused(node)
+        if refused:
+            self.parsed.broken.add(path)
+            line, column = _position(node)
+            self.problems.append(Problem(line, column, dotted(path), refused, self.file))
+            return None
         if isinstance(node, MappingNode | SequenceNode):
             self.open.add(id(node))
             try:
@@ -131,6 +145,21 @@ class _Builder:
         self.parsed.raw[path] = node.value
         self.parsed.styles[path] = node.style
         return self.scalar(node, path)
+
+    def refused(self, node: Node) -> str | None:
+        """Why a node is refused outright: a tag other than the plain ones, or a huge text."""
+        tag = _tag(node)
+        if tag not in _PLAIN_TAGS:
+            return (
+                f"YAML tag {_show_tag(tag)} is not allowed: remove it; a rule file holds plain text, "
+                "numbers, true/false, lists and sections, and connector never runs what a tag names"
+            )
+        if isinstance(node, ScalarNode) and len(node.value) > MAX_TEXT:
+            return (
+                f"this text is {len(node.value):,} characters long; a value may hold at most "
+                f"{MAX_TEXT:,} (64 KB): shorten it or remove it"
+            )
+        return None
 
     def collection(self, node: MappingNode | SequenceNode, path: KeyPath) -> Any:
         if isinstance(node, MappingNode):
@@ -178,6 +207,11 @@ class _Builder:
         return result
 
     def key(self, node: Node) -> str | None:
+        refused = self.refused(node)
+        if refused:
+            line, column = _position(node)
+            self.problems.append(Problem(line, column, "", f"key: {refused}", self.file))
+            return None
         if isinstance(node, ScalarNode):
             return str(node.value)
         line, column = _position(node)
@@ -197,17 +231,6 @@ class _Builder:
             return _to_int(text)
         if tag == _TAG + "float":
             return _to_float(text)
-        if tag.startswith("!") and not tag.startswith("!!"):
-            line, column = _position(node)
-            self.problems.append(
-                Problem(
-                    line,
-                    column,
-                    dotted(path),
-                    f"unknown YAML tag {tag}: remove it (rule files use plain values)",
-                    self.file,
-                )
-            )
         return text
 
 
@@ -239,101 +262,29 @@ def _to_float(text: str) -> float | str:
         return text
 
 
-_QUOTED_VALUE = re.compile(r"""(?:^\s*(?:- )?[^"'#]*?:\s+|^\s*-\s+)(["'])""")
-
-
-def _unclosed_quote(lines: list[str]) -> tuple[int, int] | None:
-    """Where a value opens a quote that its line never closes (YAML would read on to the next)."""
-    for number, row in enumerate(lines, start=1):
-        opening = _QUOTED_VALUE.match(row)
-        if opening is None:
-            continue
-        quote, begin = opening.group(1), opening.end(1)
-        rest = row[begin:]
-        if quote == '"':
-            closed = re.match(r'(?:[^"\\]|\\.)*"', rest) is not None
-        else:
-            closed = re.match(r"(?:[^']|'')*'", rest) is not None
-        if not closed:
-            return (number, begin)
-    return None
-
-
-def _syntax_problem(error: MarkedYAMLError, text: str, file: str) -> list[Problem]:
-    """A parser error as problems a consultant can act on."""
-    problem = str(error.problem or "")
-    context = str(error.context or "")
-    mark = error.problem_mark
-    start = error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    if "'\\t'" in problem or "\t" in problem:
-        tabs = [
-            Problem(
-                number,
-                row.index("\t") + 1,
-                "",
-                "tab character in the indentation: indent with spaces, never tabs",
-                file,
-            )
-            for number, row in enumerate(text.splitlines(), start=1)
-            if "\t" in row[: len(row) - len(row.lstrip(" \t"))]
-        ]
-        return tabs or [
-            Problem(line, column, "", "tab character here: YAML only accepts spaces; replace it", file)
-        ]
-    unclosed = _unclosed_quote(text.splitlines()[:line])
-    if unclosed is not None:
-        return [
-            Problem(
-                *unclosed, "", "this quoted text is never closed on its line: add the closing quote", file
-            )
-        ]
-    if start is not None and "quoted scalar" in context:
-        return [
-            Problem(
-                start.line + 1,
-                start.column + 1,
-                "",
-                "this quoted text is never closed: add the closing quote",
-                file,
-            )
-        ]
-    if start is not None and "flow" in context and "${" in "".join(text.splitlines()[start.line : line]):
-        message = 'inside [ ] or { }, quote a value that holds ${...}: write "${NAME}"'
-        return [Problem(start.line + 1, start.column + 1, "", message, file)]
-    if start is not None and "flow sequence" in context:
-        return [Problem(start.line + 1, start.column + 1, "", "this [ list is never closed: add ]", file)]
-    if start is not None and "flow mapping" in context:
-        return [Problem(start.line + 1, start.column + 1, "", "this { section is never closed: add }", file)]
-    if "single document" in context:
-        return [
-            Problem(
-                line,
-                column,
-                "",
-                "a rule file holds one document: remove the second `---` and what follows",
-                file,
-            )
-        ]
-    if "mapping values are not allowed" in problem:
-        message = "unexpected ':' here: quote a value that contains ': ', or put the key on its own line"
-        return [Problem(line, column, "", message, file)]
-    if "expected <block end>" in problem or "could not find expected ':'" in problem:
-        message = "this line is not indented like the keys around it: line it up with its siblings"
-        return [Problem(line, column, "", message, file)]
-    detail = f"{problem} ({context})" if context else problem
-    return [
-        Problem(line, column, "", f"YAML syntax error: {detail}; check this line and the one above", file)
-    ]
-
-
 def parse(text: str, file: str) -> tuple[Parsed | None, list[Problem]]:
     """The file's top-level value with positions, or None and the problems that stop reading it."""
-    yaml = YAML(typ="rt")
+    deep = _deep_flow(text)
+    if deep is not None:
+        try:
+            _compose(text[:deep])
+        except _Refused as refused:
+            return None, [Problem(refused.line, refused.column, "", refused.message, file)]
+        except YAMLError:
+            pass  # the brackets were inside text the quick look took for YAML: read the whole file
     try:
-        node = yaml.compose(text)
+        node = _compose(text)
+    except _Refused as refused:
+        return None, [Problem(refused.line, refused.column, "", refused.message, file)]
     except MarkedYAMLError as error:
         return None, _syntax_problem(error, text, file)
+    except ReaderError as error:  # `read` reports these first; this is the parser's own word
+        line, column = _place(text, max(0, int(error.position)))
+        message = f"this character is not allowed in YAML ({error.reason}): delete it"
+        return None, [Problem(line, column, "", message, file)]
+    except YAMLError as error:
+        message = f"YAML error: {error}; check the file around this place"
+        return None, [Problem(1, 1, "", message, file)]
     if node is None:
         return None, [
             Problem(1, 1, "", "the file is empty: start with `version: 1` (see examples/acme.yaml)", file)

@@ -3,6 +3,7 @@ editor's several writes make one reload."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,20 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 RULE_SUFFIXES = (".yaml", ".yml")
 
 DEBOUNCE = 0.3  # seconds of quiet after the last file event before a rule file is read again
+
+# Events that may change what a file holds. Reading the file makes `opened` and `closed_no_write`
+# events of its own: reacting to those would read it again, forever.
+CHANGES = {"created", "modified", "moved", "deleted", "closed"}
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of the file's bytes as a rule file's `digest` is, or "" when it cannot be read; a rule
+    file is at most 1 MB, and more than that is read no further (validation refuses it)."""
+    try:
+        with path.open("rb") as stream:
+            return hashlib.sha256(stream.read(1024 * 1024 + 1)).hexdigest()
+    except OSError:
+        return ""
 
 
 class RuleFileEvents(FileSystemEventHandler):
@@ -24,7 +39,7 @@ class RuleFileEvents(FileSystemEventHandler):
         self.guard = threading.Lock()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory:
+        if event.is_directory or event.event_type not in CHANGES:
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if not raw:

@@ -33,8 +33,9 @@ from watchdog.observers import Observer
 from connector import rules as rules_module
 from connector.contract.errors import EXIT_OK, ClientBusy, ConfigurationError, RuleFileError
 from connector.contract.plugins import Plugins
+from connector.reporting.render import in_place
 from connector.rules.model import Rules
-from connector.watch.reload import RULE_SUFFIXES, RuleFileEvents
+from connector.watch.reload import RULE_SUFFIXES, RuleFileEvents, file_digest
 from connector.watch.worker import ClientWorker, utcnow
 
 log = logging.getLogger("connector.watch")
@@ -68,6 +69,7 @@ class Watcher:
         self.events = RuleFileEvents(self._wanted, self.changed)
         self.observer: Any = None
         self.reloads: list[tuple[Path, str, str, datetime]] = []  # (file, applied|rejected, sha, when)
+        self.seen: dict[Path, str] = {}  # sha256 of the version of each file last read
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -100,7 +102,7 @@ class Watcher:
         status = sys.stderr.isatty()
         while not self.stop_event.wait(1.0):
             if status:
-                sys.stderr.write("\r" + self.status_line()[:150].ljust(150))
+                sys.stderr.write(in_place(self.status_line()))
                 sys.stderr.flush()
         if status:
             sys.stderr.write("\n")
@@ -142,6 +144,8 @@ class Watcher:
             return None
 
     def _start_client(self, path: Path) -> None:
+        with self.guard:
+            self.seen[path] = file_digest(path)
         rules = self._load(path)
         if rules is None:
             self._record(path, "rejected", "")
@@ -173,6 +177,8 @@ class Watcher:
         with self.guard:
             worker = self.workers.get(path)
         if not path.exists():
+            with self.guard:
+                self.seen.pop(path, None)
             if worker is not None:
                 worker.stop()
                 with self.guard:
@@ -180,6 +186,11 @@ class Watcher:
                 threading.Thread(target=worker.join, daemon=True).start()
                 self.echo(f"{worker.client}: {path.name} was removed; stopping after its current run")
             return
+        digest = file_digest(path)
+        with self.guard:
+            if self.seen.get(path) == digest:
+                return  # the version already applied or already rejected: say nothing again
+            self.seen[path] = digest
         if worker is None:
             self._start_client(path)
             return

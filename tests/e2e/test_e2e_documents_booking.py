@@ -86,12 +86,12 @@ def test_an_invoice_is_a_type_20_sales_entry_in_the_invoice_journal(
     )
 
 
-def test_a_credit_note_is_a_type_21_entry_in_the_credit_note_journal_with_the_project_sign(
+def test_a_credit_note_is_a_type_21_entry_in_the_credit_note_journal_posted_negative(
     later: World, teamleader: TeamleaderSandbox, exact: ExactSandbox
 ) -> None:
     """Invoice and credit note share the number `2027 / 1`: told apart by journal and type. The
-    connector posts the credit note's positive amounts (docs/accounting.md); Exact holds them as a
-    credit, negative, for the customer."""
+    connector posts the credit note negative (docs/accounting.md, Evidence 2026-12); Exact holds it
+    as posted, a credit for the customer."""
     invoice = teamleader.book_invoice(customer=CUSTOMER, date="2027-02-03", lines=[{"price": 200}])
     note = teamleader.credit(invoice.id, "2027-02-10")
     assert note.credit_note_number == invoice.invoice_number == "2027 / 1"
@@ -109,8 +109,8 @@ def test_a_credit_note_is_a_type_21_entry_in_the_credit_note_journal_with_the_pr
     assert credit["PaymentCondition"].strip() == "30"  # credit notes get payment_terms.default
     posted = [json.loads(call.body) for call in api_calls(exact, "POST") if "SalesEntries" in call.path]
     [sent] = [body for body in posted if body["Type"] == 21]
-    assert [line["AmountFC"] for line in sent["SalesEntryLines"]] == ["200.00"]
-    assert [line["VATAmountFC"] for line in sent["SalesEntryLines"]] == ["42.00"]
+    assert [line["AmountFC"] for line in sent["SalesEntryLines"]] == ["-200.00"]
+    assert [line["VATAmountFC"] for line in sent["SalesEntryLines"]] == ["-42.00"]
 
 
 def test_an_existing_account_with_the_same_vat_number_written_differently_is_used(
@@ -139,7 +139,7 @@ def test_an_entry_booked_by_hand_before_the_first_run_is_linked_not_doubled(
     teamleader.book_invoice(customer=CUSTOMER, date="2027-03-01", lines=[{"price": 100}])
     teamleader.book_invoice(customer=CUSTOMER, date="2027-03-02", lines=[{"price": 50}])
     by_hand = exact.book_by_hand(typed_in(exact, "70", 20, "2027 / 1", "100.00"))
-    exact.book_by_hand(typed_in(exact, "71", 21, "2027 / 2", "50.00"))
+    exact.book_by_hand(typed_in(exact, "71", 21, "2027 / 2", "-50.00"))
 
     first = later.run()
 

@@ -112,6 +112,8 @@ def test_check_reports_the_orientation_recent_invoices_show_and_a_pinned_one_tha
     detected = world.cli("check", str(world.rules_path))
     assert detected.returncode == 0, detected.stdout + detected.stderr
     assert "info: source.exchange_rate:" in detected.stdout and "1 home_per_foreign" in detected.stdout
+    checklist = detected.stdout.split("before going live, verify once on the real accounts", 1)[1]
+    assert "[ ] foreign-currency invoice: book one" in checklist
 
     world.write_rules({"source": {"exchange_rate": orientation}})
     pinned = world.cli("check", str(world.rules_path))

@@ -71,7 +71,7 @@ def test_a_second_process_is_refused_by_the_lock_before_it_touches_a_token(
     finally:
         if first.poll() is None:
             first.kill()
-    assert second.returncode == 2, second.stdout + second.stderr
+    assert second.returncode == 4, second.stdout + second.stderr
     assert "already running" in second.stderr and f"pid {first.pid}" in second.stderr
     assert (len(token_calls(exact)), len(token_calls(teamleader))) == tokens_before, "no refresh at all"
     assert first.returncode == 0, out + err

@@ -34,6 +34,8 @@ def test_check_of_the_demo_rules_is_clean_and_a_second_check_reads_the_cache(
     assert "source authorized as" in first.stdout and "sink authorized as Demo Boekhouder" in first.stdout
     assert "ok: every code exists and fits, every tax rate of the source is mapped" in first.stdout
     assert len(reference_reads(exact)) == 1
+    checklist = first.stdout.split("before going live, verify once on the real accounts", 1)[1]
+    assert "[ ] credit note: book one" in checklist and "its type is 21" in checklist
 
     second = world.cli("check", str(world.rules_path))
     assert second.returncode == 0, second.stdout + second.stderr
@@ -86,7 +88,9 @@ def test_check_reports_every_error_at_its_line_with_suggestions_and_exits_2(worl
     assert as_json.returncode == 2
     data = json.loads(as_json.stdout)
     assert data["status"] == "errors" and data["exit_code"] == 2
-    assert sorted(f["severity"] for f in data["findings"]) == ["error"] * 4 + ["warning"]
+    assert sorted(f["severity"] for f in data["findings"]) == ["error"] * 4 + ["info", "warning"]
+    [note] = [f for f in data["findings"] if f["severity"] == "info"]
+    assert note["path"] == "source.exchange_rate", "the demo's USD invoice: which way its rate reads"
     assert all(f["line"] > 1 for f in data["findings"])
 
 
@@ -171,6 +175,8 @@ def test_status_and_history_show_the_ledger_tokens_and_runs_as_tables_and_json(
     assert "1 documents.booked, 1 documents.skipped" in history.stdout
     runs = json.loads(later.cli("history", str(later.rules_path), "--json", "--limit", "5").stdout)
     assert [run["status"] for run in runs] == ["partial"]
+    missing = later.cli("history", str(later.rules_path), "--run", "999")
+    assert missing.returncode == 5 and "has no run 999" in missing.stderr
     one = later.cli("history", str(later.rules_path), "--run", str(runs[0]["id"]))
     assert "skipped invoice:" in one.stdout and "what to do: add it under vat:" in one.stdout
 
@@ -219,9 +225,9 @@ def test_unlink_of_an_entry_still_in_the_target_links_it_again_without_a_duplica
     assert len(booked_entries(exact)) == 1
 
 
-def test_ledger_show_of_an_unknown_document_exits_2_and_says_how_to_name_one(world: World) -> None:
+def test_ledger_show_of_an_unknown_document_exits_5_and_says_how_to_name_one(world: World) -> None:
     result = world.cli("ledger", str(world.rules_path), "show", "1999 / 1")
-    assert result.returncode == 2
+    assert result.returncode == 5
     assert "'1999 / 1' is not in the ledger" in result.stderr and "invoice:<id>" in result.stderr
 
 

@@ -147,6 +147,22 @@ def test_an_invalid_edit_is_rejected_with_its_line_and_syncing_goes_on(watching:
     eventually(lambda: worker.runs > runs)
 
 
+def test_an_invalid_edit_is_reported_once_however_long_it_stays(watching: Any) -> None:
+    """Reading the file makes file events of its own (opened, closed without writing): they must not
+    read it again, or a rejected version is printed every few tenths of a second until it is fixed."""
+    world, watcher, _, printed = watching
+    path: Path = world.rules_path
+    good = path.read_text()
+    path.write_text(good.replace("every 15 minutes", "every 15 minuts"))
+    eventually(lambda: any(outcome == "rejected" for _, outcome, _, _ in watcher.reloads), timeout=5)
+    time.sleep(2.0)  # a loop re-read the file every 0.31 s: six times by now
+    assert [outcome for _, outcome, _, _ in watcher.reloads] == ["rejected"]
+    assert sum("not used; fix it and save again" in line for line in printed) == 1
+
+    path.write_text(good.replace("every 15 minutes", "every 20 minutes"))
+    eventually(lambda: [o for _, o, _, _ in watcher.reloads] == ["rejected", "applied"], timeout=5)
+
+
 def test_a_folder_serves_every_client_and_a_broken_one_stops_no_other(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -223,7 +223,9 @@ def test_a_file_that_is_not_utf8_is_one_problem(tmp_path: Path, plugins: Plugins
     path = tmp_path / "latin1.yaml"
     path.write_bytes(MINIMAL.replace("Acme BV", "Acmé BV").encode("latin-1"))
     problems = check(path, plugins=plugins, environ=ENVIRON)
-    assert [(p.line, p.message) for p in problems] == [(6, "the file is not UTF-8 text: save it as UTF-8")]
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (6, 18, "the file is not UTF-8 text (byte 0xe9 here): save it as UTF-8")
+    ]
 
 
 class _StrictPlugin:

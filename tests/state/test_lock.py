@@ -60,7 +60,7 @@ def test_another_client_is_not_blocked(state_dir: Path) -> None:
 def test_a_second_process_is_refused_with_the_holders_pid(state_dir: Path) -> None:
     with ClientLock(state_dir, "acme"):
         refused = run_try_lock(state_dir)
-    assert refused.returncode == 2
+    assert refused.returncode == 4, "exit 4: another process is running this client"
     assert f"client 'acme' is already running (pid {os.getpid()} on " in refused.stdout
     assert run_try_lock(state_dir).stdout == "acquired\n"
 

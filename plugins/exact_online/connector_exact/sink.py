@@ -11,7 +11,9 @@ documents flow stops 100 short of that so payments can still be read; see `clien
   number cannot be done by a server-side filter, which is why all accounts are read once.
 - `save_customer`: one POST (create) or one PUT (update) per customer; the in-memory accounts follow.
 - `existing_entries`: `salesentry/SalesEntries` filtered on the needed journals *and* the wanted
-  `YourRef`s, 40 references per read (about 1.5 kB of URL), selecting EntryID, Journal, Type, YourRef.
+  `YourRef`s (as cut to `field_lengths.your_ref`), 40 references per read (about 1.5 kB of URL),
+  selecting EntryID, Journal, Type, YourRef, AmountFC; an entry is a credit note by its Type, else by
+  its negative total.
   A normal run costs one read; the cost grows with the documents to book, not with the size of the
   books (reading whole journals would cost one call per 60 entries ever booked, on every run).
 - `book`: one POST per document, never repeated on an unknown outcome.
@@ -47,7 +49,7 @@ SYNC_ACCOUNT_FIELDS = (
 )
 CONTACT_FIELDS = "ID,Account,FirstName,LastName,FullName,Email,Phone,Mobile,Language,Modified"
 PAYMENT_TERM_FIELDS = "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate"
-ENTRY_FIELDS = "EntryID,Journal,Type,YourRef"
+ENTRY_FIELDS = "EntryID,Journal,Type,YourRef,AmountFC"
 CONDITION_FIELDS = "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
 
 
@@ -63,6 +65,10 @@ def any_of(field: str, literals: Iterable[str]) -> str:
 class ExactOnlineSink(Sink):
     name = "exact_online"
     title = "Exact Online"
+    go_live_checklist = (
+        "credit note: book one, then open it in Exact: its lines and total are negative, its type is 21 "
+        "(Sales credit note) and its open item (receivable) is negative; if not, stop and report it",
+    )
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "description": "Exact Online: where sales entries and customer accounts are booked.",
@@ -88,6 +94,32 @@ class ExactOnlineSink(Sink):
                 "description": f"The Exact Online host of the country (default {DEFAULT_BASE_URL}; "
                 "https://start.exactonline.be, .de, .co.uk ...); the sandbox overrides it.",
             },
+            "field_lengths": {
+                "type": "object",
+                "description": "Longest texts sent to Exact Online, which publishes no limits; a longer "
+                "text is cut and the run report says so.",
+                "properties": {
+                    "description": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "default": translate.FIELD_LENGTHS["Description"],
+                        "description": "Characters of an entry's and its lines' Description (default 60).",
+                    },
+                    "your_ref": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "default": translate.FIELD_LENGTHS["YourRef"],
+                        "description": "Characters of an entry's YourRef, its reference (default 30).",
+                    },
+                    "payment_reference": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "default": translate.FIELD_LENGTHS["PaymentReference"],
+                        "description": "Characters of an entry's PaymentReference (default 25).",
+                    },
+                },
+                "additionalProperties": False,
+            },
         },
         "required": ["plugin", "division", "client_id", "client_secret"],
         "additionalProperties": False,
@@ -110,6 +142,11 @@ class ExactOnlineSink(Sink):
         self._reference: ReferenceData | None = None
         self._vat_as_listed: dict[str, str] = {}
         self._accounts: dict[str, dict[str, Any]] | None = None
+        chosen = options.get("field_lengths") or {}
+        self.lengths = {
+            field: int(chosen.get(option, translate.FIELD_LENGTHS[field]))
+            for option, field in translate.FIELD_OPTIONS.items()
+        }
 
     # ------------------------------------------------------------ authorization
 
@@ -237,9 +274,22 @@ class ExactOnlineSink(Sink):
     def existing_entries(
         self, wanted: Iterable[tuple[str, DocumentKind, str]]
     ) -> dict[tuple[str, DocumentKind, str], str]:
-        wanted_keys = {
-            (journal.strip(), kind, ref.strip()): (journal, kind, ref) for journal, kind, ref in wanted
-        }
+        """Entries in Exact by (journal, kind, your_ref), the reference as `book` cuts it. Two wanted
+        references that are the same once cut cannot be told apart in Exact: neither is linked (and
+        a notice says why), so no document is ever linked to another one's entry."""
+        wanted_keys: dict[tuple[str, DocumentKind, str], tuple[str, DocumentKind, str]] = {}
+        ambiguous: set[tuple[str, DocumentKind, str]] = set()
+        for journal, kind, ref in wanted:
+            key = (journal.strip(), kind, translate.sent_your_ref(ref.strip(), self.lengths).strip())
+            if key in wanted_keys and wanted_keys[key] != (journal, kind, ref):
+                ambiguous.add(key)
+            wanted_keys[key] = (journal, kind, ref)
+        for key in sorted(ambiguous):
+            self.context.notice(
+                f"references that start with {key[2]!r} are the same in Exact Online once cut to "
+                f"{self.lengths['YourRef']} characters: they are not looked up; keep fields.your_ref short"
+            )
+            del wanted_keys[key]
         if not wanted_keys:
             return {}
         journals = any_of("Journal", sorted({translate.odata_string(j) for j, _, _ in wanted_keys}))
@@ -250,10 +300,10 @@ class ExactOnlineSink(Sink):
             for row in self.client.rows(
                 "salesentry/SalesEntries", {"$filter": query, "$select": ENTRY_FIELDS}
             ):
-                kind = translate.kind_of(row.get("Type"))
-                if kind is None:
+                told = translate.entry_kind(row)
+                if told is None:
                     continue
-                key = (str(row.get("Journal") or "").strip(), kind, str(row.get("YourRef") or "").strip())
+                key = (str(row.get("Journal") or "").strip(), told, str(row.get("YourRef") or "").strip())
                 original = wanted_keys.get(key)
                 if original is not None and original not in found:
                     found[original] = str(row["EntryID"])
@@ -262,8 +312,16 @@ class ExactOnlineSink(Sink):
     def book(self, entry: JournalEntry) -> str:
         reference = self.reference_data()
         gl_ids = {code: account.id for code, account in reference.accounts.items()}
-        payload = translate.entry_payload(entry, gl_ids, self._vat_as_listed)
+        cuts: list[translate.Cut] = []
+        payload = translate.entry_payload(entry, gl_ids, self._vat_as_listed, self.lengths, cuts)
         created = self.client.post("salesentry/SalesEntries", payload)
+        for cut in cuts:  # said only once the entry is booked with the shortened text
+            option = next(o for o, f in translate.FIELD_OPTIONS.items() if f == cut.field)
+            self.context.notice(
+                f"{entry.document_key} ({entry.your_ref}): Exact Online got {cut.field} cut to "
+                f"{self.lengths[cut.field]} characters, {cut.sent!r} (was {len(cut.original)}); "
+                f"sink.field_lengths.{option} in the rule file sets the length"
+            )
         entry_id = created.get("EntryID")
         if not entry_id:
             raise ApiError(

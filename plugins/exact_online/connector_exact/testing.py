@@ -133,7 +133,9 @@ class FakeExact:
         ]
 
 
-def build_sink(exact: FakeExact, clock: FakeClock, age: float | None = 0) -> ExactOnlineSink:
+def build_sink(
+    exact: FakeExact, clock: FakeClock, age: float | None = 0, options: dict[str, Any] | None = None
+) -> ExactOnlineSink:
     """A sink talking to `exact`, whose stored access token was issued `age` s ago (None: none stored)."""
     store = MemoryTokenStore()
     if age is not None:
@@ -147,11 +149,12 @@ def build_sink(exact: FakeExact, clock: FakeClock, age: float | None = 0) -> Exa
         clock=clock.now,
         sleep=clock.sleep,
     )
-    options = {
+    settings = {
         "plugin": "exact_online",
         "division": DIVISION,
         "client_id": CLIENT_ID,
         "client_secret": "s3cret",
         "base_url": BASE,
+        **(options or {}),
     }
-    return ExactOnlineSink(options, context)
+    return ExactOnlineSink(settings, context)

@@ -13,10 +13,16 @@ here and written down:
   so money never passes through a float; they are read back from JSON numbers through ``str``.
 - **Codes** (VAT codes ``"2  "``, account codes) are padded with blanks by Exact: connector's reference
   data holds them stripped; what is sent is the code exactly as Exact listed it.
-- **Credit notes** (Type 21) are sent with the *positive* amounts printed on the credit note: the
-  entry's Type says it is a credit, and Exact books it as a credit for the customer (the simulator
-  stores it negative: docs/sandbox-exact.md). The notes mark the sign convention UNVERIFIED (§6.1,
-  §10); `exact_amount` is the one place that applies it.
+- **Credit notes** (Type 21) are posted with *negative* amounts: every line's `AmountFC` and
+  `VATAmountFC` is the negation of the amount printed on the credit note (a discount line, negative on
+  the credit note, becomes positive). Exact's reference marks `Type` GET-only and says a credit
+  invoice's amounts are negative "when retrieved or posted"; every integration found posts them
+  negative (notes §"Evidence 2026-12", Credit notes: picqer/exact-php-client `SalesEntry.php`,
+  fretje/exactonline-api-dotnet-client `SalesEntry.cs`, Recras/exactonline `synctool.go`,
+  openstudioproject). `Type: 21` is still sent: harmless, and common. Connector's own records keep
+  credit notes positive (connector/records.py); `exact_amount` is the one place that turns them.
+  Read back, an entry is classified by its `Type` as Exact returns it, else by the sign of its
+  total (`entry_kind`); amounts read back are never negated again.
 - **VAT numbers** are compared without spaces, dots and hyphens, upper-cased (DESIGN §8).
 """
 
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +43,11 @@ IMPORT_TAG = "Exact Online Import"
 INVOICE_TYPE, CREDIT_NOTE_TYPE = 20, 21
 RECEIPT_LINE_TYPE = 20  # sync/Cashflow/PaymentTerms LineType: 20 receipt (receivable), 22 payment
 MATCHED, SELECTED, PROCESSED = 50, 30, 40  # receivable Status (notes §6.9)
+# Exact publishes no maximum length for these SalesEntries fields (notes §"Evidence 2026-12", Text
+# fields: a hand-written SalesInvoices schema gives 60 / 40 / 25); connector cuts defensively to these
+# unless the rule file's `sink.field_lengths` says otherwise, and reports every cut.
+FIELD_LENGTHS = {"Description": 60, "YourRef": 30, "PaymentReference": 25}
+FIELD_OPTIONS = {"description": "Description", "your_ref": "YourRef", "payment_reference": "PaymentReference"}
 
 _DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _VAT_NOISE = re.compile(r"[\s.\-]")
@@ -233,19 +245,62 @@ def is_importable(row: Mapping[str, Any]) -> bool:
 
 def exact_amount(kind: DocumentKind, amount: Decimal) -> Decimal:
     """An entry amount as Exact wants it posted. The one place of the credit-note sign convention:
-    a credit note (Type 21) is posted with the positive amounts printed on it (see module docstring)."""
-    return amount
+    a credit note's amounts are posted negated, so its lines are negative and its discount lines
+    positive (see module docstring)."""
+    return -amount if kind == "credit_note" else amount
+
+
+def entry_kind(row: Mapping[str, Any]) -> DocumentKind | None:
+    """What an entry read from Exact is: its `Type` (20, 21) when Exact returns one, else the sign of
+    its `AmountFC` (negative: a credit note). Exact derives `Type` from the amounts itself (notes
+    §"Evidence 2026-12"), so for its own entries both agree; nothing read back is negated."""
+    kind = kind_of(row.get("Type"))
+    if kind is not None or row.get("AmountFC") in (None, ""):
+        return kind
+    return "credit_note" if decimal(row.get("AmountFC")) < 0 else "invoice"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A text shortened to what Exact takes: which field, the text connector had, what was sent."""
+
+    field: str
+    original: str
+    sent: str
+
+
+def cut_text(value: str | None, limit: int) -> str | None:
+    """`value` at most `limit` characters long, trailing blanks of the cut dropped; None stays None."""
+    if value is None or len(value) <= limit:
+        return value
+    return value[:limit].rstrip()
 
 
 def entry_payload(
-    entry: JournalEntry, gl_ids: Mapping[str, str], vat_codes: Mapping[str, str]
+    entry: JournalEntry,
+    gl_ids: Mapping[str, str],
+    vat_codes: Mapping[str, str],
+    lengths: Mapping[str, int] = FIELD_LENGTHS,
+    cuts: list[Cut] | None = None,
 ) -> dict[str, Any]:
     """The salesentry/SalesEntries body for `entry`.
 
     `gl_ids` maps a GL account code (stripped) to its GUID; `vat_codes` maps a VAT code (stripped) to
     the code as Exact lists it (padded). `VATAmountFC` is always sent, so Exact books the VAT the
     source computed (rounded per VAT code, DESIGN §8) instead of recomputing it per line.
+    `Description` (header and lines), `YourRef` and `PaymentReference` are cut to `lengths`; each cut
+    is appended to `cuts` so the caller can report it (never silently).
     """
+    found: list[Cut] = [] if cuts is None else cuts
+
+    def fit(field: str, value: str | None) -> str | None:
+        sent = cut_text(value, int(lengths.get(field, FIELD_LENGTHS[field])))
+        if value is not None and sent != value:
+            cut = Cut(field, value, sent or "")
+            if cut not in found:
+                found.append(cut)
+        return sent
+
     lines = []
     for line in entry.lines:
         account = gl_ids.get(line.account.strip())
@@ -262,16 +317,16 @@ def entry_payload(
                 "VATCode": vat_codes.get(line.vat_code.strip(), line.vat_code),
                 "AmountFC": money_text(exact_amount(entry.kind, line.amount)),
                 "VATAmountFC": money_text(exact_amount(entry.kind, line.vat_amount)),
-                "Description": line.description or entry.description,
+                "Description": fit("Description", line.description or entry.description),
             }
         )
     payload: dict[str, Any] = {
         "Journal": entry.journal.strip(),
-        "Type": type_of(entry.kind),
+        "Type": type_of(entry.kind),  # GET-only in Exact's reference (derived), sent all the same
         "Customer": entry.customer_target_id,
         "EntryDate": entry.date.isoformat(),
-        "YourRef": entry.your_ref,
-        "Description": entry.description,
+        "YourRef": fit("YourRef", entry.your_ref),
+        "Description": fit("Description", entry.description),
         "Currency": entry.currency,
         "PaymentCondition": entry.payment_condition,
         "SalesEntryLines": lines,
@@ -281,6 +336,11 @@ def entry_payload(
     if entry.exchange_rate is not None:  # home currency per document unit: AmountDC = AmountFC × Rate
         payload["Rate"] = str(entry.exchange_rate)
     return payload
+
+
+def sent_your_ref(your_ref: str, lengths: Mapping[str, int] = FIELD_LENGTHS) -> str:
+    """The YourRef Exact holds for an entry booked with `your_ref` (after the cut `entry_payload` makes)."""
+    return cut_text(your_ref, int(lengths.get("YourRef", FIELD_LENGTHS["YourRef"]))) or ""
 
 
 # ---------------------------------------------------------------- payments

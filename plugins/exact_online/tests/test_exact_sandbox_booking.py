@@ -7,7 +7,7 @@ from datetime import datetime
 import httpx
 
 from connector_exact.sandbox import ExactSandbox
-from connector_exact.sandbox.booking import due_date
+from connector_exact.sandbox.books import due_date
 from connector_exact.sandbox.testing import error_text, gl, results, sales_entry
 
 
@@ -108,32 +108,53 @@ def test_an_inclusive_vat_code_treats_the_amount_as_vat_included(api: httpx.Clie
     assert _lines(api, entry)[0]["AmountFC"] == 82.64
 
 
-def test_a_credit_note_with_positive_amounts_is_stored_negative(
+def credit_note_body(api: httpx.Client, **overrides: object) -> dict:
+    """A credit note as Exact wants it posted (notes §"Evidence 2026-12"): negative lines, a positive
+    discount line."""
+    lines = [
+        {"GLAccount": gl(api, "7000"), "AmountFC": "-100.00", "VATAmountFC": "-21.00", "VATCode": "4  "},
+        {"GLAccount": gl(api, "7000"), "AmountFC": "10.00", "VATAmountFC": "2.10", "VATCode": "4  "},
+    ]
+    return sales_entry(api, Journal="71", YourRef="CN 1", SalesEntryLines=lines, **overrides)
+
+
+def test_a_credit_note_is_stored_exactly_as_posted_and_its_receivable_is_negative(
     sandbox: ExactSandbox, api: httpx.Client
 ) -> None:
-    body = sales_entry(api, Type=21, Journal="70", YourRef="CN 1")
-    body["SalesEntryLines"][0]["Type"] = 21
-    entry = api.post("salesentry/SalesEntries", json=body).json()["d"]
-    assert entry["Type"] == 21 and entry["AmountFC"] == -121.0 and entry["VATAmountFC"] == -21.0
-    assert _lines(api, entry)[0]["AmountFC"] == -100.0
+    entry = api.post("salesentry/SalesEntries", json=credit_note_body(api, Type=21)).json()["d"]
+    assert (entry["Type"], entry["AmountFC"], entry["VATAmountFC"]) == (21, -108.9, -18.9)
+    assert [(line["AmountFC"], line["VATAmountFC"], line["Type"]) for line in _lines(api, entry)] == [
+        (-100.0, -21.0, 21),
+        (10.0, 2.1, 21),
+    ]
     receivable = results(
         api.get("cashflow/Receivables", params={"$filter": f"TransactionEntryID eq guid'{entry['EntryID']}'"})
     )[0]
-    assert receivable["AmountDC"] == -121.0 and receivable["TransactionType"] == 21
+    assert (receivable["AmountFC"], receivable["AmountDC"], receivable["TransactionType"]) == (
+        -108.9,
+        -108.9,
+        21,
+    )
 
 
-def test_credit_note_amounts_as_sent_when_configured() -> None:
-    from connector_exact.sandbox.testing import api_client, make_sandbox
+def test_type_is_derived_from_the_sign_of_the_total_when_not_sent(api: httpx.Client) -> None:
+    """Type is GET-only in Exact's reference (Evidence 2026-12): Exact derives it."""
+    credit = api.post("salesentry/SalesEntries", json=credit_note_body(api)).json()["d"]
+    assert (credit["Type"], credit["TypeDescription"], credit["AmountFC"]) == (
+        21,
+        "Sales credit note",
+        -108.9,
+    )
+    assert {line["Type"] for line in _lines(api, credit)} == {21}
+    invoice = api.post("salesentry/SalesEntries", json=sales_entry(api)).json()["d"]
+    assert (invoice["Type"], invoice["AmountFC"]) == (20, 121.0)
 
-    sandbox = make_sandbox(credit_note_amounts="as_sent")
-    try:
-        with api_client(sandbox) as api:
-            body = sales_entry(api, Type=21)
-            body["SalesEntryLines"][0]["AmountFC"] = -100
-            entry = api.post("salesentry/SalesEntries", json=body).json()["d"]
-            assert entry["AmountFC"] == -121.0
-    finally:
-        sandbox.stop()
+
+def test_a_sent_type_is_kept_and_amounts_are_never_negated(api: httpx.Client) -> None:
+    """No source says what Exact does with a positive Type 21: the simulator keeps both as sent, so a
+    client that posts a credit note positive sees a positive (debit) entry: visibly wrong."""
+    entry = api.post("salesentry/SalesEntries", json=sales_entry(api, Type=21, Journal="71")).json()["d"]
+    assert (entry["Type"], entry["AmountFC"]) == (21, 121.0)
 
 
 def test_currency_and_rate_are_stored_and_dc_amounts_converted(api: httpx.Client) -> None:

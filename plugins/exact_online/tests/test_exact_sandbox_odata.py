@@ -248,3 +248,31 @@ def test_filter_guid_datetime_and_quote_escaping(sandbox: ExactSandbox, api: htt
 def test_orderby_sorts(api: httpx.Client) -> None:
     rows = results(api.get("financial/GLAccounts", params={"$orderby": "Code desc", "$select": "Code"}))
     assert [row["Code"] for row in rows][:2] == ["7080", "7050"]
+
+
+def test_there_is_no_bulk_endpoint_for_sales_entries(api: httpx.Client) -> None:
+    """Exact has no bulk/Financial/SalesEntries (notes §"Evidence 2026-12"): a client using it fails."""
+    response = api.get("bulk/Financial/SalesEntries", params={"$select": "EntryID"})
+    assert response.status_code == 404
+    assert api.get(
+        "salesentry/SalesEntries", params={"$select": "EntryID", "$filter": "Type eq 21"}
+    ).is_success
+
+
+def test_bulk_receivables_filter_only_on_the_fields_exact_whitelists(api: httpx.Client) -> None:
+    """Evidence 2026-12: Account, Document, EndDate, ... TransactionType; others are refused."""
+    api.post("salesentry/SalesEntries", json=sales_entry(api))
+    select = {"$select": "ID,AmountFC,TransactionType"}
+    for allowed in (
+        "TransactionType eq 20",
+        "Status eq 20",
+        "EntryDate ge datetime'2026-01-01'",
+        "InvoiceNumber gt 0",
+    ):
+        response = api.get("bulk/Cashflow/Receivables", params={**select, "$filter": allowed})
+        assert response.status_code == 200 and len(results(response)) == 1, allowed
+    for refused, field in (("YourRef eq '2026 / 1'", "YourRef"), ("IsFullyPaid eq false", "IsFullyPaid")):
+        response = api.get("bulk/Cashflow/Receivables", params={**select, "$filter": refused})
+        assert response.status_code == 400
+        assert error_text(response) == f"Filtering on these fields is not supported: {field}"
+    assert api.get("cashflow/Receivables", params={"$filter": "YourRef eq '2026 / 1'"}).is_success

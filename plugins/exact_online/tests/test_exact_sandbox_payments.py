@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from connector_exact.sandbox import ExactSandbox
-from connector_exact.sandbox.testing import results, sales_entry
+from connector_exact.sandbox.demo import DIVISION
+from connector_exact.sandbox.testing import credit_note_entry, gl, results, sales_entry
 
 SYNC = "sync/Cashflow/PaymentTerms"
 SELECT = "ID,TransactionEntryID,Status,IsFullyPaid,LastPaymentDate,AmountDC,LineType,Timestamp"
@@ -83,7 +84,8 @@ def test_a_processed_direct_debit_is_not_paid(sandbox: ExactSandbox, api: httpx.
 
 def test_reconcile_needs_an_unambiguous_entry(sandbox: ExactSandbox, api: httpx.Client) -> None:
     _book(api)
-    _book(api, Type=21, Journal="70")
+    response = api.post("salesentry/SalesEntries", json=credit_note_entry(api, Journal="70"))
+    assert response.status_code == 201, response.text
     ambiguous = httpx.post(
         f"{sandbox.url}/_sandbox/reconcile", json={"your_ref": "2026 / 1", "journal": "70"}
     )
@@ -173,3 +175,59 @@ def test_admin_books_an_entry_by_hand(sandbox: ExactSandbox, api: httpx.Client) 
     response = httpx.post(f"{sandbox.url}/_sandbox/entries", json=body)
     assert response.status_code == 201 and response.json()["EntryNumber"] == 26700001
     assert len(results(api.get("salesentry/SalesEntries", params={"$filter": "YourRef eq 'HAND-1'"}))) == 1
+
+
+def test_an_invoice_settled_against_its_credit_note_is_paid_with_no_bank_line(
+    sandbox: ExactSandbox, api: httpx.Client
+) -> None:
+    """Evidence 2026-12: matched against a credit note, both end Status 50 with no bank transaction."""
+    invoice = _book(api)
+    credit = _book(api, **{k: v for k, v in credit_note_entry(api).items() if k != "Customer"})
+    stamp, lines_before = (
+        sandbox.store.timestamp,
+        sandbox.state()["divisions"][str(DIVISION)]["transaction_lines"],
+    )
+    settled = httpx.post(
+        f"{sandbox.url}/_sandbox/settle",
+        json={
+            "invoice": {"entry_id": invoice["EntryID"]},
+            "credit_note": {"your_ref": "2026 / 1", "journal": "71"},
+            "date": "2026-02-03",
+        },
+    )
+    assert settled.status_code == 200, settled.text
+    both = settled.json()
+    assert (both["invoice"]["AmountFC"], both["credit_note"]["AmountFC"]) == (121.0, -121.0)
+    assert {(side["Status"], side["IsFullyPaid"], side["Outstanding"]) for side in both.values()} == {
+        (50, True, 0.0)
+    }
+    assert sandbox.state()["divisions"][str(DIVISION)]["transaction_lines"] == lines_before, "no bank line"
+    terms = {row["TransactionEntryID"]: row for row in _terms_since(api, stamp)}
+    assert {terms[invoice["EntryID"]]["IsFullyPaid"], terms[credit["EntryID"]]["IsFullyPaid"]} == {True}
+    assert _open_items(api) == []
+
+    sandbox.unreconcile(entry_id=invoice["EntryID"])
+    assert sorted(item["Amount"] for item in _open_items(api)) == [-121.0, 121.0], "both open again"
+
+
+def test_a_smaller_credit_note_leaves_the_invoice_partly_open(
+    sandbox: ExactSandbox, api: httpx.Client
+) -> None:
+    invoice = _book(api)
+    line = {"GLAccount": gl(api, "7000"), "AmountFC": "-50.00", "VATCode": "4  "}
+    credit = _book(
+        api, **{k: v for k, v in credit_note_entry(api, SalesEntryLines=[line]).items() if k != "Customer"}
+    )
+    both = sandbox.settle({"entry_id": invoice["EntryID"]}, {"entry_id": credit["EntryID"]}, "2026-02-03")
+    assert (both["invoice"]["Status"], both["invoice"]["Outstanding"]) == (20, 60.5)
+    assert (both["credit_note"]["Status"], both["credit_note"]["Outstanding"]) == (50, 0.0)
+
+
+def test_settling_needs_an_invoice_and_a_credit_note(sandbox: ExactSandbox, api: httpx.Client) -> None:
+    first, second = _book(api), _book(api, YourRef="2026 / 2")
+    refused = httpx.post(
+        f"{sandbox.url}/_sandbox/settle",
+        json={"invoice": {"entry_id": first["EntryID"]}, "credit_note": {"entry_id": second["EntryID"]}},
+    )
+    assert refused.status_code == 409 and "opposite sign" in refused.json()["error"]
+    assert httpx.post(f"{sandbox.url}/_sandbox/settle", json={"invoice": {}}).status_code == 400

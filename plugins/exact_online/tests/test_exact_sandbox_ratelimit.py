@@ -82,17 +82,31 @@ def test_errors_are_counted_per_endpoint(sandbox: ExactSandbox, api: httpx.Clien
     assert counts == {"crm/Accounts": 3, "vat/VATCodes": 1}
 
 
-def test_enforced_error_budget_blocks_the_endpoint_for_an_hour() -> None:
-    sandbox = make_sandbox(enforce_error_limit=True)
+def test_the_error_budget_is_on_by_default_and_blocks_the_endpoint_for_an_hour() -> None:
+    """More than 10 errors per endpoint per hour block the app (notes §4.6, Evidence 2026-12)."""
+    sandbox = make_sandbox()
     try:
         with api_client(sandbox) as api:
             for _ in range(10):
                 assert api.get("crm/Accounts").status_code == 400
+            assert api.get("crm/Accounts", params={"$filter": "Name eq 'x'"}).status_code == 200
+            assert api.get("crm/Accounts").status_code == 400  # the 11th
             blocked = api.get("crm/Accounts", params={"$filter": "Name eq 'x'"})
             assert blocked.status_code == 403 and blocked.headers["Reason"] == "TooManyErrors"
             assert api.get("vat/VATCodes").status_code == 200
             sandbox.clock.advance(3600)
             api.headers["Authorization"] = f"Bearer {access_token(sandbox)}"
             assert api.get("crm/Accounts", params={"$filter": "Name eq 'x'"}).status_code == 200
+    finally:
+        sandbox.stop()
+
+
+def test_the_error_budget_can_be_switched_off_for_a_test_that_needs_many_errors() -> None:
+    sandbox = make_sandbox(enforce_error_limit=False)
+    try:
+        with api_client(sandbox) as api:
+            assert {api.get("crm/Accounts").status_code for _ in range(12)} == {400}
+            assert api.get("crm/Accounts", params={"$filter": "Name eq 'x'"}).status_code == 200
+        assert sandbox.state()["errors"]["endpoints"]
     finally:
         sandbox.stop()

@@ -60,6 +60,11 @@ class TeamleaderSource(Source):
 
     name = "teamleader"
     title = "Teamleader Focus"
+    go_live_checklist = (
+        "foreign-currency invoice: book one, then compare the euro amount Exact shows for it with the one "
+        "Teamleader shows; some 17% apart means the rate was read the wrong way round: stop and report "
+        "it; then pin source.exchange_rate to the reading connector check reported",
+    )
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "description": "Teamleader Focus: where booked invoices and credit notes come from.",

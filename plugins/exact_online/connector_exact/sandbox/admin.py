@@ -1,7 +1,8 @@
 """The simulator's test and demo hooks: under /_sandbox/ over HTTP, and as methods in-process.
 
 Routes (in addition to the shared calls/clock/faults ones): ``POST seed``, ``GET state``,
-``POST reconcile``, ``POST unreconcile``, ``POST process-direct-debit``, ``POST refresh-token``,
+``POST reconcile``, ``POST unreconcile``, ``POST settle`` (an invoice against a credit note),
+``POST process-direct-debit``, ``POST refresh-token``,
 ``POST entries`` (an entry booked by hand in Exact), ``POST accounts`` (an account typed in Exact),
 ``GET errors`` (the per-endpoint error budget).
 """
@@ -22,7 +23,8 @@ from .odata import ODataError, parse_datetime, parse_decimal, parse_guid, render
 from .store import Row, Store
 
 if TYPE_CHECKING:
-    from .booking import BookingOptions, Ledger
+    from .booking import Ledger
+    from .books import BookingOptions
     from .oauth import OAuthServer
     from .ratelimit import ErrorBudget, RateLimiter
 
@@ -138,6 +140,27 @@ class AdminMixin:
             payments.reconcile(self.ledger(division), receivable, moment, paid)
             return {**plain(receivable), "Outstanding": float(payments.outstanding(receivable))}
 
+    def settle(
+        self,
+        invoice: dict[str, Any],
+        credit_note: dict[str, Any],
+        date: datetime | str | None = None,
+        division: int = DIVISION,
+    ) -> dict[str, Any]:
+        """Match an invoice's receivable against a credit note's (each given by a locator: `entry_id`,
+        or `your_ref` + `journal` (+ `type`)), without a bank line; both receivables as they are then."""
+        with self.lock:
+            first = self.find_receivable(**invoice, division=division)
+            second = self.find_receivable(**credit_note, division=division)
+            moment = parse_datetime(date) or self.store.now().replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            payments.settle(self.ledger(division), first, second, moment)
+            return {
+                name: {**plain(row), "Outstanding": float(payments.outstanding(row))}
+                for name, row in (("invoice", first), ("credit_note", second))
+            }
+
     def unreconcile(self, **locator: Any) -> dict[str, Any]:
         with self.lock:
             receivable = self.find_receivable(**locator)
@@ -187,6 +210,20 @@ class AdminMixin:
             return Response.json(self.error_budget.state())
         if (method, route) == ("POST", "reconcile"):
             return Response.json(self.reconcile(date=body.get("date"), amount=body.get("amount"), **locator))
+        if (method, route) == ("POST", "settle"):
+            pick = {
+                key: body.get(side) for key, side in (("invoice", "invoice"), ("credit_note", "credit_note"))
+            }
+            if not all(isinstance(value, dict) for value in pick.values()):
+                raise ODataError(
+                    400, 'Give "invoice" and "credit_note", each {"entry_id"} or {"your_ref", "journal"}.'
+                )
+            located = {
+                side: {key: value[key] for key in locator_keys if key in value}
+                for side, value in pick.items()
+                if isinstance(value, dict)
+            }
+            return Response.json(self.settle(located["invoice"], located["credit_note"], body.get("date")))
         if (method, route) == ("POST", "unreconcile"):
             return Response.json(self.unreconcile(**locator))
         if (method, route) == ("POST", "process-direct-debit"):

@@ -7,8 +7,10 @@ docs/sandbox-exact.md; in short:
 - line VAT = the line's `VATAmountFC` when sent, else amount × percentage rounded half-up to cents; an
   inclusive (`I`) code treats the amount as VAT-inclusive and extracts the VAT from it;
 - the header `AmountFC` is the lines' amounts plus VAT; posted header totals are ignored (read-only);
-- a credit note (Type 21) is sent with positive amounts and stored negative (a credit for the customer),
-  unless the simulator was started with ``credit_note_amounts="as_sent"``;
+- amounts are stored exactly as posted: a credit note's lines come negative and stay negative, on the
+  entry, its lines, the receivable and the ledger lines. `Type` is GET-only in Exact's reference: when a
+  POST does not send it, it is derived from the sign of the entry's total (negative: 21, a credit note);
+  a sent 20 or 21 is kept (notes §"Evidence 2026-12", Credit notes);
 - `EntryNumber` = `InvoiceNumber` = YY + journal code + 4-digit sequence per journal and year (26700001);
 - `DueDate` = end of the month `PaymentEndOfMonths` months after the entry date (when set), plus
   `PaymentDays`.
@@ -16,78 +18,24 @@ docs/sandbox-exact.md; in short:
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .books import (
+    REVENUE,
+    SALES_JOURNAL_TYPES,
+    STATUS_TEXT,
+    TYPE_TEXT,
+    Books,
+    due_date,
+)
 from .odata import ODataError, money, new_guid, parse_datetime, parse_decimal, parse_guid
-from .store import Division, Row, Store
-
-REVENUE, RECEIVABLE_GL, VAT_GL = 110, 20, 24
-SALES_JOURNAL_TYPES = (20, 21)
-STATUS_TEXT = {20: "Open", 50: "Processed"}
-TYPE_TEXT = {20: "Sales entry", 21: "Sales credit note"}
+from .payments import post_entry, unpost_entry
+from .store import Row
 
 
-@dataclass
-class BookingOptions:
-    validation_status: int = 500
-    credit_note_amounts: str = "positive"  # or "as_sent"
-
-
-def due_date(entry_date: datetime, days: int, end_of_months: int) -> datetime:
-    """The condition's due date: "17/01, PaymentEndOfMonths = 2 => 31/03, PaymentDays = 15 => 15/04"."""
-    moment = entry_date
-    if end_of_months:
-        month_index = moment.month - 1 + end_of_months
-        year, month = moment.year + month_index // 12, month_index % 12 + 1
-        moment = moment.replace(year=year, month=month, day=calendar.monthrange(year, month)[1])
-    return moment + timedelta(days=days)
-
-
-def _dedupe(messages: list[str]) -> list[str]:
-    return list(dict.fromkeys(messages))
-
-
-class Ledger:
-    """The sales side of one division's books."""
-
-    def __init__(self, store: Store, division: Division, options: BookingOptions) -> None:
-        self.store = store
-        self.division = division
-        self.options = options
-
-    def fail(self, messages: list[str]) -> ODataError:
-        return ODataError(self.options.validation_status, "\r\n".join(_dedupe(messages)))
-
-    # -- lookups --------------------------------------------------------------------------------
-
-    def journal(self, code: Any) -> Row | None:
-        return self.division.find("journals", Code=str(code)) if code not in (None, "") else None
-
-    def vat_code(self, code: Any) -> Row | None:
-        return self.division.find("vat_codes", Code=str(code)) if code not in (None, "") else None
-
-    def condition(self, code: Any) -> Row | None:
-        return self.division.find("payment_conditions", Code=str(code)) if code not in (None, "") else None
-
-    def _reference(self, table: str, value: Any, label: str, errors: list[str]) -> Row | None:
-        """The row a mandatory GUID field refers to, or None with Exact's message for what is wrong."""
-        if value in (None, ""):
-            errors.append(f"Verplicht: {label}")
-            return None
-        try:
-            row = self.division.table(table).get(parse_guid(value))
-        except ValueError:
-            row = None
-        if row is None:
-            errors.append(f"Ongeldige referentie: {label}")
-        return row
-
-    def gl_of_type(self, gl_type: int) -> Row | None:
-        return self.division.find("gl_accounts", Type=gl_type)
+class Ledger(Books):
+    """The sales side of one division's books: booking, changing and deleting entries and lines."""
 
     # -- booking ---------------------------------------------------------------------------------
 
@@ -114,6 +62,10 @@ class Ledger:
             line["EntryID"] = entry["EntryID"]
             self.store.insert(self.division, "sales_entry_lines", line)
         self._totals(entry)
+        if entry["Type"] is None:  # Exact derives Type: a negative total is a credit note (Evidence 2026-12)
+            entry.update(Type=21 if entry["AmountFC"] < 0 else 20)
+            self._totals(entry)  # the lines take the entry's Type
+        entry["TypeDescription"] = TYPE_TEXT[entry["Type"]]
         self.store.insert(self.division, "sales_entries", entry, key="EntryID")
         self._post(entry)
         return entry
@@ -132,11 +84,11 @@ class Ledger:
         header["journal"] = journal
         customer = self._reference("accounts", payload.get("Customer"), "Klant", errors)
         header["customer"] = customer
-        try:
-            entry_type = int(payload.get("Type") or 20)
+        try:  # None: derived from the sign of the total once the lines are computed (see `_totals`)
+            entry_type = None if payload.get("Type") in (None, "") else int(payload["Type"])
         except (TypeError, ValueError):
             entry_type = 0
-        if entry_type not in (20, 21):
+        if entry_type not in (None, 20, 21):
             errors.append("Ongeldig: Type")
         header["type"] = entry_type
         try:
@@ -161,8 +113,6 @@ class Ledger:
             errors.append("Ongeldig: Koers")
             header["rate"] = Decimal(1)
         header["currency"] = payload.get("Currency") or self.division.currency
-        credit = entry_type == 21 and self.options.credit_note_amounts == "positive"
-        header["sign"] = Decimal(-1) if credit else Decimal(1)
         return header
 
     def _line(self, header: dict[str, Any], index: int, line: Any, errors: list[str]) -> Row:
@@ -213,7 +163,7 @@ class Ledger:
             "EntryNumber": number,
             "InvoiceNumber": number,
             "Type": header["type"],
-            "TypeDescription": TYPE_TEXT[header["type"]],
+            "TypeDescription": TYPE_TEXT.get(header["type"]),
             "Status": 20,
             "StatusDescription": STATUS_TEXT[20],
             "Journal": journal["Code"],
@@ -236,31 +186,17 @@ class Ledger:
             "PaymentReference": payload.get("PaymentReference"),
             "Document": None,
             "Reversal": False,
-            "_sign": header["sign"],
         }
 
-    def next_number(self, journal_code: str, year: int, hint: Any = None) -> int:
-        """Next number of the journal's range for `year`; a hint is taken only when higher (so unused)."""
-        digits = journal_code.strip() if journal_code.strip().isdigit() else "00"
-        key = (journal_code.strip(), year)
-        last = self.division.last_numbers.get(key, int(f"{year % 100:02d}{digits}0000"))
-        try:
-            wanted = int(hint) if hint not in (None, "") else None
-        except (TypeError, ValueError):
-            wanted = None
-        number = wanted if wanted is not None and wanted > last else last + 1
-        self.division.last_numbers[key] = number
-        return number
-
     def _compute_line(self, entry: Row, line: Row) -> None:
-        sign, rate = entry["_sign"], entry["Rate"]
+        rate = entry["Rate"]
         vat: Row | None = line.get("_vat")
-        amount = line["_amount"] * sign
+        amount = line["_amount"]  # as posted: a credit note's lines arrive negative and stay so
         given = line["_given_vat"]
         percentage = vat["Percentage"] if vat else Decimal(0)
         vat_type = vat["Type"] if vat else "N"
         if given is not None:
-            vat_amount = given * sign
+            vat_amount = given
         elif vat_type in ("E", "I"):
             base = amount * percentage / (1 + percentage) if vat_type == "I" else amount * percentage
             vat_amount = money(base)
@@ -280,12 +216,6 @@ class Ledger:
             VATPercentage=percentage,
         )
 
-    def lines_of(self, entry: Row) -> list[Row]:
-        rows = [
-            r for r in self.division.table("sales_entry_lines").values() if r["EntryID"] == entry["EntryID"]
-        ]
-        return sorted(rows, key=lambda r: r["LineNumber"])
-
     def _totals(self, entry: Row) -> None:
         lines = self.lines_of(entry)
         for line in lines:
@@ -302,8 +232,6 @@ class Ledger:
     # -- what a booking posts: the receivable and the transaction lines --------------------------
 
     def _post(self, entry: Row) -> None:
-        from .payments import post_entry
-
         post_entry(self, entry)
 
     def refresh(self, entry: Row) -> None:
@@ -313,8 +241,6 @@ class Ledger:
         self._post(entry)
 
     def delete_entry(self, entry: Row) -> None:
-        from .payments import unpost_entry
-
         unpost_entry(self, entry, keep_receivable=False)
         for line in self.lines_of(entry):
             self.store.delete(self.division, "sales_entry_lines", line["ID"])

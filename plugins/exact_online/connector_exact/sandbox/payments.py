@@ -4,26 +4,27 @@ A booking posts one cash-flow Receivable (the open item, Status 20) and Transact
 receivables account for the total, one per sales line on its revenue account, one per VAT code on the
 VAT account (LineNumber 9999). Reconciling ("afletteren") a payment adds Type 40 lines in the bank
 journal and, once the whole amount is matched, sets the receivable to Status 50 / IsFullyPaid, which
-drops it from ReceivablesList. Every change bumps the Timestamp the sync feeds filter on.
+drops it from ReceivablesList. Settling an invoice against a credit note ("afletteren" of two open
+items of opposite sign) matches them without any bank line: once fully matched both are Status 50
+(notes §"Evidence 2026-12", Settlement without a bank line). Every change bumps the Timestamp the
+sync feeds filter on.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .books import Books
 from .odata import ODataError, money, new_guid
 from .store import Row
-
-if TYPE_CHECKING:
-    from .booking import Ledger
 
 PAID, OPEN, PROCESSED = 50, 20, 40
 BANK_JOURNAL_TYPE, BANK_GL_TYPE = 12, 12
 
 
-def _line(ledger: Ledger, entry: Row, number: int, gl: Row | None, amount_fc: Decimal, **extra: Any) -> Row:
+def _line(ledger: Books, entry: Row, number: int, gl: Row | None, amount_fc: Decimal, **extra: Any) -> Row:
     customer = ledger.division.table("accounts").get(entry["Customer"]) or {}
     rate = entry["Rate"]
     return {
@@ -56,7 +57,7 @@ def _line(ledger: Ledger, entry: Row, number: int, gl: Row | None, amount_fc: De
     }
 
 
-def _sales_lines(ledger: Ledger, entry: Row) -> list[Row]:
+def _sales_lines(ledger: Books, entry: Row) -> list[Row]:
     receivable_gl = ledger.gl_of_type(20)
     rows = [_line(ledger, entry, 0, receivable_gl, entry["AmountFC"])]
     by_code: dict[str, tuple[Row | None, Decimal]] = {}
@@ -86,7 +87,7 @@ def _sales_lines(ledger: Ledger, entry: Row) -> list[Row]:
     return rows
 
 
-def post_entry(ledger: Ledger, entry: Row) -> None:
+def post_entry(ledger: Books, entry: Row) -> None:
     """Create (or refresh after a change) the entry's receivable and its sales transaction lines."""
     store, division = ledger.store, ledger.division
     lines = division.table("transaction_lines")
@@ -110,6 +111,10 @@ def post_entry(ledger: Ledger, entry: Row) -> None:
         "Description": entry["Description"],
         "DueDate": entry["DueDate"],
         "InvoiceDate": entry["EntryDate"],
+        "EntryDate": entry["EntryDate"],
+        "GLAccount": new_lines[0]["GLAccount"],
+        "Document": entry.get("Document"),
+        "EndToEndID": None,
         "InvoiceNumber": entry["InvoiceNumber"],
         "EntryNumber": entry["EntryNumber"],
         "Journal": entry["Journal"],
@@ -145,7 +150,7 @@ def post_entry(ledger: Ledger, entry: Row) -> None:
     store.insert(division, "receivables", receivable)
 
 
-def unpost_entry(ledger: Ledger, entry: Row, *, keep_receivable: bool) -> None:
+def unpost_entry(ledger: Books, entry: Row, *, keep_receivable: bool) -> None:
     store, division = ledger.store, ledger.division
     receivable = receivable_of(ledger, entry["EntryID"])
     if receivable is not None:
@@ -158,7 +163,7 @@ def unpost_entry(ledger: Ledger, entry: Row, *, keep_receivable: bool) -> None:
         store.delete(division, "transaction_lines", old["ID"])
 
 
-def receivable_of(ledger: Ledger, entry_id: str) -> Row | None:
+def receivable_of(ledger: Books, entry_id: str) -> Row | None:
     return ledger.division.find("receivables", TransactionEntryID=entry_id)
 
 
@@ -166,7 +171,7 @@ def outstanding(receivable: Row) -> Decimal:
     return Decimal(receivable["AmountFC"] - receivable["_paid"])
 
 
-def _drop_payments(ledger: Ledger, receivable: Row) -> None:
+def _drop_payments(ledger: Books, receivable: Row) -> None:
     for payment_id in receivable["_payments"]:
         for row in [
             r for r in ledger.division.table("transaction_lines").values() if r["EntryID"] == payment_id
@@ -174,9 +179,58 @@ def _drop_payments(ledger: Ledger, receivable: Row) -> None:
             ledger.store.delete(ledger.division, "transaction_lines", row["ID"])
     receivable["_payments"] = []
     receivable["_paid"] = Decimal("0.00")
+    for other_id, _ in receivable.pop("_settlements", []):  # the other side of a settlement reopens too
+        other = ledger.division.table("receivables").get(other_id)
+        if other is None:
+            continue
+        kept = [(key, amount) for key, amount in other.get("_settlements", []) if key != receivable["ID"]]
+        undone = sum(
+            (amount for key, amount in other.get("_settlements", []) if key == receivable["ID"]), Decimal(0)
+        )
+        other["_settlements"] = kept
+        other["_paid"] -= undone
+        _reopen(ledger, other)
 
 
-def reconcile(ledger: Ledger, receivable: Row, date: datetime, amount: Decimal | None = None) -> Row:
+def _reopen(ledger: Books, receivable: Row) -> None:
+    ledger.store.touch(
+        "receivables",
+        receivable,
+        Status=OPEN,
+        IsFullyPaid=False,
+        EndDate=None,
+        EndYear=None,
+        EndPeriod=None,
+        LastPaymentDate=receivable["LastPaymentDate"] if receivable["_payments"] else None,
+    )
+
+
+def settle(ledger: Books, invoice: Row, credit_note: Row, date: datetime) -> tuple[Row, Row]:
+    """Match an open invoice against an open credit note of the same customer: no bank line; the
+    smaller outstanding amount is matched on both, and each fully matched item gets Status 50 /
+    IsFullyPaid with `EndDate` = `date` (notes §"Evidence 2026-12", Settlement without a bank line).
+    `LastPaymentDate` stays as it was: nothing was paid (choice; Exact's value is UNVERIFIED)."""
+    due, credit = outstanding(invoice), outstanding(credit_note)
+    if due <= 0 or credit >= 0:
+        raise ODataError(409, "Only an open receivable and an open credit of opposite sign can be matched.")
+    if invoice["Account"] != credit_note["Account"]:
+        raise ODataError(409, "Items of different accounts cannot be matched.")
+    matched = min(due, -credit)
+    invoice["_paid"] += matched
+    credit_note["_paid"] -= matched
+    invoice.setdefault("_settlements", []).append((credit_note["ID"], matched))
+    credit_note.setdefault("_settlements", []).append((invoice["ID"], -matched))
+    for receivable in (invoice, credit_note):
+        changes: dict[str, Any] = {}
+        if outstanding(receivable) == 0:
+            changes.update(
+                Status=PAID, IsFullyPaid=True, EndDate=date, EndYear=date.year, EndPeriod=date.month
+            )
+        ledger.store.touch("receivables", receivable, **changes)
+    return invoice, credit_note
+
+
+def reconcile(ledger: Books, receivable: Row, date: datetime, amount: Decimal | None = None) -> Row:
     """Match a payment of `amount` (default: all that is outstanding) on `date` against the receivable."""
     due = outstanding(receivable)
     if due == 0:
@@ -218,23 +272,15 @@ def reconcile(ledger: Ledger, receivable: Row, date: datetime, amount: Decimal |
     return receivable
 
 
-def unreconcile(ledger: Ledger, receivable: Row) -> Row:
-    """Undo every match: the item is open again for its full amount (a bookkeeper's "unmatch")."""
+def unreconcile(ledger: Books, receivable: Row) -> Row:
+    """Undo every match: the item is open again for its full amount (a bookkeeper's "unmatch"); a
+    credit note it was settled against is open again too."""
     _drop_payments(ledger, receivable)
-    ledger.store.touch(
-        "receivables",
-        receivable,
-        Status=OPEN,
-        IsFullyPaid=False,
-        LastPaymentDate=None,
-        EndDate=None,
-        EndYear=None,
-        EndPeriod=None,
-    )
+    _reopen(ledger, receivable)
     return receivable
 
 
-def mark_processed(ledger: Ledger, receivable: Row) -> Row:
+def mark_processed(ledger: Books, receivable: Row) -> Row:
     """A direct-debit collection file was made: Status 40, which is not paid (notes §7)."""
     if receivable["IsFullyPaid"]:
         raise ODataError(409, "This receivable is already fully matched.")
@@ -242,7 +288,7 @@ def mark_processed(ledger: Ledger, receivable: Row) -> Row:
     return receivable
 
 
-def receivables_list(ledger: Ledger) -> list[Row]:
+def receivables_list(ledger: Books) -> list[Row]:
     """read/financial/ReceivablesList: the outstanding items only, `Amount` = what is still open."""
     rows = []
     for receivable in ledger.division.table("receivables").values():

@@ -5,8 +5,10 @@ whole minute, the next UTC midnight). When the minute is spent the answer is 429
 only the minutely headers; when the day is spent, 429 with only the daily headers (notes §5).
 
 The error budget ("no more than 10 errors per API key, per user, per company, per endpoint, and per
-hour", notes §4.6) is always recorded; when enforced, the 10th error blocks the endpoint for that app
-and division for an hour, answering 403.
+hour", notes §4.6; "more than 10 errors (400/401/403/404) ... block the key for an hour", notes
+§"Evidence 2026-12", Limits and OAuth) is enforced by default, as on Exact: the 11th error within an
+hour blocks the endpoint for that app and division for an hour, answering 403. `enforce=False`
+(`enforce_error_limit=False` on the sandbox) only records it, for a test that needs many errors.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class ErrorBudget:
         clock: Clock,
         *,
         limit: int = 10,
-        enforce: bool = False,
+        enforce: bool = True,
         statuses: frozenset[int] = ERROR_STATUSES,
     ) -> None:
         self.clock = clock
@@ -108,7 +110,7 @@ class ErrorBudget:
         recent = [t for t in self.errors.get(key, []) if now - t < self.window] + [now]
         self.errors[key] = recent
         until = self.blocked_until.get(key)
-        if len(recent) >= self.limit and (until is None or until <= now):
+        if len(recent) > self.limit and (until is None or until <= now):
             self.blocked_until[key] = now + self.window
 
     def state(self) -> dict[str, Any]:
@@ -119,7 +121,7 @@ class ErrorBudget:
             "endpoints": {
                 f"{client}@{division} {endpoint}": {
                     "errors_last_hour": sum(1 for t in times if now - t < self.window),
-                    "over_limit": sum(1 for t in times if now - t < self.window) >= self.limit,
+                    "over_limit": sum(1 for t in times if now - t < self.window) > self.limit,
                     "blocked_until": (
                         self.blocked_until[(client, division, endpoint)].isoformat()
                         if (client, division, endpoint) in self.blocked_until

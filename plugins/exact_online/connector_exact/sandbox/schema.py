@@ -138,13 +138,13 @@ RECEIVABLE = EntityType(
     "Receivable",
     "ID",
     fields(
-        guid="ID EntryID TransactionEntryID TransactionID Account",
+        guid="ID EntryID TransactionEntryID TransactionID Account Document GLAccount",
         str="AccountCode AccountName Currency Description InvoiceNumberText Journal JournalDescription "
-        "YourRef PaymentCondition PaymentConditionDescription PaymentMethod PaymentReference",
+        "YourRef PaymentCondition PaymentConditionDescription PaymentMethod PaymentReference EndToEndID",
         int="EntryNumber InvoiceNumber Status TransactionType Source EndPeriod EndYear Division",
         dec="AmountDC AmountFC TransactionAmountDC TransactionAmountFC RateFC",
         bool="IsFullyPaid TransactionIsReversal",
-        date="DueDate InvoiceDate LastPaymentDate EndDate " + AUDIT,
+        date="DueDate InvoiceDate EntryDate LastPaymentDate EndDate " + AUDIT,
     ),
 )
 RECEIVABLES_LIST = EntityType(
@@ -237,9 +237,35 @@ class Endpoint:
 CRUD = frozenset({"GET", "POST", "PUT", "DELETE"})
 ACCOUNT_FILTER = tuple(ACCOUNT_MANDATORY_FILTER.split(","))
 SYNC_ONLY = frozenset({"Timestamp"})
+# The only fields bulk/Cashflow/Receivables filters on; any other answers "Filtering on these fields is
+# not supported" (notes §"Evidence 2026-12", Endpoints that do and do not exist).
+RECEIVABLE_FILTERABLE = frozenset(
+    [
+        "Account",
+        "Document",
+        "EndDate",
+        "EndToEndID",
+        "EntryDate",
+        "EntryID",
+        "GLAccount",
+        "ID",
+        "InvoiceDate",
+        "InvoiceNumber",
+        "Source",
+        "Status",
+        "TransactionID",
+        "TransactionType",
+    ]
+)
 
 
-def _bulk(path: str, entity: EntityType, table: str, mandatory_filter: tuple[str, ...] = ()) -> Endpoint:
+def _bulk(
+    path: str,
+    entity: EntityType,
+    table: str,
+    mandatory_filter: tuple[str, ...] = (),
+    filterable: frozenset[str] | None = None,
+) -> Endpoint:
     return Endpoint(
         path,
         entity,
@@ -248,6 +274,7 @@ def _bulk(path: str, entity: EntityType, table: str, mandatory_filter: tuple[str
         select_required=True,
         kind="bulk",
         mandatory_filter=mandatory_filter,
+        filterable=filterable,
     )
 
 
@@ -292,8 +319,9 @@ ENDPOINTS: dict[str, Endpoint] = {
             kind="read",
         ),
         _bulk("bulk/CRM/Accounts", ACCOUNT, "accounts", mandatory_filter=ACCOUNT_FILTER),
-        _bulk("bulk/Cashflow/Receivables", RECEIVABLE, "receivables"),
-        _bulk("bulk/Financial/SalesEntries", SALES_ENTRY, "sales_entries"),
+        _bulk("bulk/Cashflow/Receivables", RECEIVABLE, "receivables", filterable=RECEIVABLE_FILTERABLE),
+        # No bulk/Financial/SalesEntries: Exact has no bulk (nor sync) endpoint for sales entries
+        # (notes §"Evidence 2026-12"); read them from salesentry/SalesEntries with $filter and $select.
         _bulk("bulk/Financial/TransactionLines", TRANSACTION_LINE, "transaction_lines"),
         _sync("sync/CRM/Accounts", SYNC_ACCOUNT, "accounts"),
         _sync("sync/Cashflow/PaymentTerms", SYNC_PAYMENT_TERM, "receivables"),

@@ -11,7 +11,8 @@ from connector.testing.sandbox import Fault, Request, Response, SandboxServer
 
 from . import payments
 from .admin import AdminMixin
-from .booking import BookingOptions, Ledger
+from .booking import Ledger
+from .books import BookingOptions
 from .crm import check_properties, save_account, save_contact
 from .demo import CLIENT_ID, CLIENT_SECRET, DIVISION, USER, USER_ID
 from .filters import SYNTAX_ERROR
@@ -39,14 +40,13 @@ class ExactSandbox(AdminMixin, SandboxServer):
         seed: bool = True,
         per_minute: int = 60,
         per_day: int = 5000,
-        enforce_error_limit: bool = False,
+        enforce_error_limit: bool = True,  # as on Exact (ratelimit.py); False only records errors
         error_limit: int = 10,
         auto_approve: bool = True,
         refresh_token_ttl: timedelta = timedelta(days=30),
         min_refresh_interval: float = 570,
         token_calls_per_day: int = 200,
         validation_status: int = 500,
-        credit_note_amounts: str = "positive",
     ) -> None:
         super().__init__(port=port)
         self.store = Store(self.clock)
@@ -61,9 +61,7 @@ class ExactSandbox(AdminMixin, SandboxServer):
         )
         self.limiter = RateLimiter(self.clock, per_minute=per_minute, per_day=per_day)
         self.error_budget = ErrorBudget(self.clock, limit=error_limit, enforce=enforce_error_limit)
-        self.options = BookingOptions(
-            validation_status=validation_status, credit_note_amounts=credit_note_amounts
-        )
+        self.options = BookingOptions(validation_status=validation_status)
         if seed:
             self.seed()
 

@@ -84,6 +84,15 @@ def sales_entry(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def credit_note_entry(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
+    """A valid credit note body as Exact wants it posted: -100.00 on 7000 at "4  " (VAT -21.00),
+    Type 21, journal 71 (notes §"Evidence 2026-12": credit amounts are negative when posted)."""
+    line = {"GLAccount": gl(api, "7000"), "AmountFC": "-100.00", "VATCode": "4  "}
+    body = sales_entry(api, Journal="71", Type=21, SalesEntryLines=[line])
+    body.update(overrides)
+    return body
+
+
 # -- reading back what was booked (end-to-end tests assert on these, to the cent) ------------------
 
 CENT = Decimal("0.01")
