@@ -10,7 +10,9 @@ rates (cached for an hour: see `connector.state.refcache`), and reports every pr
   the target would expect less than the invoice says); a VAT code whose percentage is not the
   source rate's;
 - warnings (exit 1): a source tax rate the file does not map (its documents are skipped); a VAT
-  rule that matches no source tax rate; a direct-debit condition that is not a collection condition.
+  rule that matches no source tax rate; a direct-debit condition that is not a collection condition;
+- what each plugin finds checking its own options against its account (`Service.check_settings`),
+  at the severity it gives: errors, warnings, or notes (`info`, shown without changing the exit code).
 
 Each comes with a suggestion where one can be made: the closest codes by percentage and description.
 """
@@ -25,10 +27,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from connector.contract.errors import EXIT_CONFIGURATION, EXIT_OK, EXIT_PARTIAL, ConfigurationError, Problem
+from connector.contract.errors import (
+    EXIT_CONFIGURATION,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    AuthorizationNeeded,
+    ConfigurationError,
+    ConnectorError,
+    Problem,
+)
 from connector.contract.plugins import Plugins
 from connector.contract.records import TaxRate
-from connector.contract.services import AccountInfo, PaymentConditionInfo, ReferenceData
+from connector.contract.services import AccountInfo, CheckNote, PaymentConditionInfo, ReferenceData, Service
 from connector.engine.mapping import REVENUE_ACCOUNT, find_code, fraction, key_path, percent
 from connector.engine.payment_terms import code_sort_key
 from connector.engine.preflight import check_mapping, check_tax_rates
@@ -39,7 +49,7 @@ from connector.state.lock import ClientLock
 from connector.state.refcache import Fetched, ReferenceCache
 from connector.state.store import StateStore
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 COLLECTION = "I"
 ON_CREDIT = "B"
 SUGGESTIONS = 3
@@ -81,6 +91,10 @@ class CheckResult:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "info"]
 
     @property
     def exit_code(self) -> int:
@@ -128,6 +142,8 @@ def run_check(
                 rates = None
                 message = error.message + (f"; {error.hint}" if error.hint else "")
                 result.findings.append(Finding("error", where(rules, "source", message)))
+            result.findings += settings_findings(rules, "source", source)
+            result.findings += settings_findings(rules, "sink", sink)
         finally:
             source.close()
             sink.close()
@@ -147,6 +163,23 @@ def check_findings(rules: Rules, reference: ReferenceData, rates: list[TaxRate] 
     if rates is not None:
         findings += rate_findings(rules, reference, rates)
     return findings
+
+
+def settings_findings(rules: Rules, side: str, service: Service) -> list[Finding]:
+    """What `service` finds checking its own options, placed at their keys in the rule file."""
+    try:
+        notes = service.check_settings()
+    except AuthorizationNeeded:
+        raise
+    except ConnectorError as error:
+        message = f"could not check the {side}'s settings against its account: {error}"
+        return [Finding("warning", where(rules, side, message))]
+    return [note_finding(rules, side, note) for note in notes]
+
+
+def note_finding(rules: Rules, side: str, note: CheckNote) -> Finding:
+    path = f"{side}.{note.option}" if note.option else side
+    return Finding(note.severity, where(rules, path, note.message), note.suggestion)
 
 
 def where(rules: Rules, path: str, message: str) -> Problem:
@@ -302,7 +335,7 @@ def render_check(result: CheckResult) -> str:
         f"{side} {'cached' if f.cached else 'read'} at {f.at:%H:%M:%S}" for side, f in result.fetched.items()
     ]
     read = f" (reference data: {', '.join(ages)}; --refresh reads it again)" if ages else ""
-    if not result.findings:
+    if not result.errors and not result.warnings:
         lines.append(
             f"{result.file}: ok: every code exists and fits, every tax rate of the source is mapped{read}"
         )

@@ -4,6 +4,11 @@ A plugin translates its API's JSON to and from these. Money is always `Decimal` 
 currency, rounded half-up to cents where the document rounds. Amounts of a credit note are positive,
 exactly as printed on it: the kind says which way they go, and the sink applies its own sign
 convention (see docs/accounting.md).
+
+`exchange_rate` always means units of the home currency (the target division's, which is the
+source department's) per one unit of the document's currency: home amount = document amount × rate.
+A source whose API says it the other way round, or does not say, turns it before yielding the
+document; a sink whose API takes the other orientation turns it when booking.
 """
 
 from __future__ import annotations
@@ -115,6 +120,14 @@ class PaymentTerm:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """Why a source will not let a document it yields be booked; it is tried again on the next run."""
+
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """A booked invoice or credit note."""
 
@@ -128,7 +141,8 @@ class Document:
     totals: Totals
     department_id: str | None = None
     due_date: Date | None = None
-    exchange_rate: Decimal | None = None  # towards the target's own currency, when the source gives it
+    exchange_rate: Decimal | None = None
+    """Home currency per one unit of `currency` (1 USD = 0.92 EUR: 0.92); None when not given."""
     discounts: tuple[Discount, ...] = ()  # commercial discounts on the whole document
     payment_term: PaymentTerm | None = None
     expected_payment_method: str | None = None  # e.g. direct_debit, sepa_direct_debit, bank_transfer
@@ -137,6 +151,9 @@ class Document:
     invoice_id: str | None = None  # for a credit note: the invoice it credits, when known
     reference: str | None = None  # purchase order number or payment reference, for templates
     updated_at: datetime | None = None
+    failure: Failure | None = None
+    """Set when the source cannot vouch for the document as it reads it (an exchange rate it cannot
+    orient, say): the engine books nothing and reports the document as failed, with this reason."""
 
     @property
     def key(self) -> str:
@@ -169,7 +186,7 @@ class JournalEntry:
     currency: str
     payment_condition: str
     lines: tuple[EntryLine, ...]
-    exchange_rate: Decimal | None = None
+    exchange_rate: Decimal | None = None  # as `Document.exchange_rate`: home currency per unit of `currency`
     due_date: Date | None = None
 
     @property

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
 
@@ -81,6 +81,21 @@ class ServiceContext:
             self.notices.append(text)
 
 
+@dataclass(frozen=True)
+class CheckNote:
+    """What a service found checking its own options against its live account, for `connector check`.
+
+    `option` is a key of the service's own section of the rule file (`""` for the section itself);
+    the report shows the note at that key's line. `error` makes `check` exit 2, `warning` 1, `info`
+    is only shown.
+    """
+
+    severity: Literal["error", "warning", "info"]
+    option: str
+    message: str
+    suggestion: str | None = None
+
+
 class Service:
     """What sources and sinks share: a name, an options schema, authorization."""
 
@@ -108,6 +123,12 @@ class Service:
     def check_authorization(self) -> str:
         """Make one cheap call with the stored tokens; return who we are (raises when refused)."""
         raise NotImplementedError(f"{self.name} cannot check its authorization")
+
+    def check_settings(self) -> list[CheckNote]:
+        """Live checks of this service's own options that only its account can answer; called by
+        `connector check` after `check_authorization`. Return what was found (nothing by default).
+        Keep it to a few cheap reads: `check` is run after every edit of a rule file."""
+        return []
 
     @property
     def calls_used(self) -> int:

@@ -7,8 +7,9 @@ import hashlib
 import json
 from typing import Any
 
-# Fields that change without the record's content changing (bookkeeping of the source itself).
-VOLATILE = frozenset({"updated_at", "status", "paid", "due", "payable"})
+# Fields that change without the record's content changing (bookkeeping of the source itself, and
+# a source's verdict on whether it can vouch for the document today).
+VOLATILE = frozenset({"updated_at", "status", "paid", "due", "payable", "failure"})
 
 
 def _plain(value: Any) -> Any:

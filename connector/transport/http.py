@@ -20,7 +20,8 @@ import random
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -32,6 +33,42 @@ log = logging.getLogger("connector.http")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ERROR_WINDOW = timedelta(hours=1)
+EPOCH_MS = 10**11
+"""A number this large is milliseconds: as seconds it would be after the year 5000."""
+EPOCH_S = 10**8
+"""A number this large (1973 on) is an epoch timestamp; a smaller one is seconds from now."""
+
+
+def parse_reset(value: str | None, now: datetime | None = None) -> datetime | None:
+    """A rate-limit reset header as an aware moment, whatever form the service writes it in.
+
+    Accepted: epoch seconds (``1767261600``) and epoch milliseconds (``1767261600000``), with or
+    without a fraction; seconds from `now` (``30``); an ISO-8601 datetime with or without fractions
+    of a second and with an offset (``2026-12-01T10:00:00.123+01:00``, ``+0100``, ``Z``) or without
+    one, which is read as UTC. None for an absent or unreadable value, so the caller falls back to
+    its own guess instead of failing on a header.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is not None:
+        if not number.is_finite() or number < 0:
+            return None
+        if number >= EPOCH_MS:
+            return datetime.fromtimestamp(float(number / 1000), UTC)
+        if number >= EPOCH_S:
+            return datetime.fromtimestamp(float(number), UTC)
+        return (now or datetime.now(UTC)) + timedelta(seconds=float(number))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        log.warning("unreadable rate-limit reset %r", value)
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
-from connector.cli.check import CheckResult, Finding, check_findings, render_check
-from connector.contract.errors import Problem
+from connector.cli.check import CheckResult, Finding, check_findings, render_check, settings_findings
+from connector.contract.errors import ApiError, Problem
 from connector.contract.records import TaxRate
-from connector.contract.services import AccountInfo, JournalInfo, PaymentConditionInfo, ReferenceData, VatCode
+from connector.contract.services import (
+    AccountInfo,
+    CheckNote,
+    JournalInfo,
+    PaymentConditionInfo,
+    ReferenceData,
+    Service,
+    ServiceContext,
+    VatCode,
+)
 from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
 from connector.testing.rules import make_rules
 
@@ -127,3 +137,50 @@ def test_the_text_report_names_file_line_severity_and_counts() -> None:
     assert "acme.yaml:3:5: error: journals.invoices: journal '80' is wrong\n    suggestion: use '70'" in text
     assert "1 error, 0 warnings" in text
     assert result.to_dict()["findings"][0]["suggestion"] == "use '70'"
+
+
+class Noting(Service):
+    """A service whose own options check finds what a test gives it."""
+
+    name = "noting"
+
+    def __init__(self, notes: list[CheckNote] | Exception) -> None:
+        super().__init__({}, ServiceContext("acme", "source"))
+        self.notes = notes
+
+    def check_settings(self) -> list[CheckNote]:
+        if isinstance(self.notes, Exception):
+            raise self.notes
+        return self.notes
+
+
+def test_a_plugins_own_notes_are_shown_at_their_option_and_only_warnings_change_the_exit_code() -> None:
+    """`Service.check_settings`: the plugin names its option, the core finds the line."""
+    checked = rules()
+    checked = dataclasses.replace(checked, locations={**checked.locations, "source.exchange_rate": (7, 3)})
+    notes = [
+        CheckNote("info", "exchange_rate", "3 invoices read as home_per_foreign"),
+        CheckNote("info", "", "department found", "nothing to do"),
+    ]
+    findings = settings_findings(checked, "source", Noting(notes))
+    assert [(f.severity, f.problem.path, f.problem.line) for f in findings] == [
+        ("info", "source.exchange_rate", 7),
+        ("info", "source", 1),
+    ]
+    result = CheckResult("acme.yaml", "acme", findings=findings)
+    assert result.exit_code == 0 and result.status == "ok"
+    text = render_check(result)
+    assert "acme.yaml:7:3: info: source.exchange_rate: 3 invoices read as home_per_foreign" in text
+    assert "ok: every code exists" in text
+
+    warned = settings_findings(checked, "source", Noting([CheckNote("warning", "exchange_rate", "off")]))
+    assert CheckResult("acme.yaml", "acme", findings=warned).exit_code == 1
+
+
+def test_a_plugin_check_that_cannot_reach_its_account_is_a_warning_not_a_crash() -> None:
+    [finding] = settings_findings(rules(), "sink", Noting(ApiError("refused", status=403)))
+    assert finding.severity == "warning" and "could not check the sink's settings" in finding.problem.message
+
+
+def test_a_service_has_no_notes_unless_it_checks_something() -> None:
+    assert Service({}, ServiceContext("acme", "sink")).check_settings() == []

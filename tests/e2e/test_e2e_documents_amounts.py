@@ -140,27 +140,3 @@ def test_discounts_without_a_discount_account_book_net_lines(
     ]
     assert entry_per_rate(entry) == source_per_rate(info)
     assert money(entry["AmountFC"]) == money("1302.61")
-
-
-def test_a_usd_invoice_is_booked_in_usd_with_teamleaders_exchange_rate(
-    later: World, teamleader: TeamleaderSandbox, exact: ExactSandbox
-) -> None:
-    invoice = teamleader.book_invoice(
-        customer=CUSTOMER,
-        date="2027-03-01",
-        currency="USD",
-        exchange_rate="1.0843",
-        lines=[{"description": "Licence", "qty": 3, "price": "333.33", "tax": "21%"}],
-    )
-    info = teamleader.invoice_info(invoice.id)
-    assert info["currency_exchange_rate"] == {"from": "USD", "to": "EUR", "rate": 1.0843}
-
-    result = later.run()
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    entry = booked_entry(exact, "2027 / 1")
-    assert entry["Currency"] == "USD"
-    assert Decimal(str(entry["Rate"])) == Decimal("1.0843")
-    assert money(entry["AmountFC"]) == money(info["total"]["tax_inclusive"]["amount"]) == money("1209.99")
-    assert per_vat_code(entry) == {"4": (money("999.99"), money("210.00"))}
-    assert money(entry["AmountDC"]) == money(Decimal("1209.99") * Decimal("1.0843"))

@@ -88,7 +88,9 @@ def test_check_reports_every_error_at_its_line_with_suggestions_and_exits_2(worl
     assert as_json.returncode == 2
     data = json.loads(as_json.stdout)
     assert data["status"] == "errors" and data["exit_code"] == 2
-    assert sorted(f["severity"] for f in data["findings"]) == ["error"] * 4 + ["warning"]
+    assert sorted(f["severity"] for f in data["findings"]) == ["error"] * 4 + ["info", "warning"]
+    [note] = [f for f in data["findings"] if f["severity"] == "info"]
+    assert note["path"] == "source.exchange_rate", "the demo's USD invoice: which way its rate reads"
     assert all(f["line"] > 1 for f in data["findings"])
 
 

@@ -16,6 +16,7 @@ from connector.contract.plugins import Plugins
 from connector.contract.records import (
     Customer,
     Document,
+    Failure,
     JournalEntry,
     Line,
     PaymentStatus,
@@ -189,6 +190,29 @@ def test_an_inclusive_vat_code_stops_the_run_before_any_write(tmp_path: Path, pl
         run(rules_for(tmp_path, vat=(VatRule("21%", "1"),)), plugins)
     assert "exclusive" in str(caught.value).lower() or "type E" in str(caught.value)
     assert FakeSink.entries == {}
+
+
+def test_a_document_the_source_cannot_vouch_for_fails_with_its_reason_and_is_booked_once_fixed(
+    tmp_path: Path, plugins: Plugins
+) -> None:
+    """`Document.failure`: nothing is booked, the report says why and what to do, the next run retries."""
+    refused = Failure("the rate 3.5 fits no orientation", hint="pin it in the rule file")
+    FakeSource.documents_queue = [dataclasses.replace(document(1), failure=refused), document(2)]
+    report, _ = run(rules_for(tmp_path), plugins)
+    assert booked_refs() == ["2026 / 2"]
+    assert report.status == "partial"
+    [outcome] = report.outcomes
+    assert outcome.status == "failed" and "3.5 fits no orientation" in outcome.reason
+    assert "pin it in the rule file" in render_report(report)
+
+    FakeSource.documents_queue = [document(1), document(2)]
+    report, _ = run(rules_for(tmp_path), plugins)
+    assert booked_refs() == ["2026 / 1", "2026 / 2"]
+    assert report.status == "success"
+
+    FakeSource.documents_queue = [dataclasses.replace(document(1), failure=refused)]
+    report, _ = run(rules_for(tmp_path), plugins)
+    assert report.status == "success" and report.outcomes == [], "a booked document is left alone"
 
 
 def test_a_document_changed_after_booking_is_reported_not_rebooked(tmp_path: Path, plugins: Plugins) -> None:

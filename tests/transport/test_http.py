@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from connector.contract.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
 from connector.contract.services import ServiceContext
 from connector.testing import FakeClock
-from connector.transport.http import ApiClient, Budget, RateGovernor
+from connector.transport.http import ApiClient, Budget, RateGovernor, parse_reset
 
 
 class Client(ApiClient):
@@ -198,3 +198,36 @@ def test_the_daily_reserve_shrinks_with_a_small_daily_limit() -> None:
     spent = governor(150, 3)
     spent.day_reserve = 0  # what `reserve(0)` does for the payments flow: the reserve may be spent
     spent.wait_for_budget()
+
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+RESET = datetime(2026, 12, 1, 9, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "1796115630",  # epoch seconds
+        "1796115630000",  # epoch milliseconds
+        "1796115630.000",
+        "30",  # seconds from now
+        "2026-12-01T10:00:30.000+01:00",  # ISO-8601 with milliseconds and an offset (Teamleader's examples)
+        "2026-12-01T10:00:30+0100",
+        "2026-12-01T09:00:30Z",
+        "2026-12-01T09:00:30",  # no offset: UTC
+        "2026-12-01T09:00:30.0000000+00:00",
+    ],
+)
+def test_every_common_form_of_a_reset_header_reads_as_the_same_moment(header: str) -> None:
+    assert parse_reset(header, NOW) == RESET
+
+
+@pytest.mark.parametrize("header", [None, "", "soon", "-5", "NaN"])
+def test_an_unreadable_reset_header_is_none_so_the_caller_keeps_its_own_guess(header: str | None) -> None:
+    assert parse_reset(header, NOW) is None
+
+
+def test_a_reset_with_an_offset_keeps_the_moment_not_the_wall_clock() -> None:
+    moment = parse_reset("2026-12-01T10:00:30.250+01:00", NOW)
+    assert moment is not None and moment.utcoffset() == timezone(timedelta(hours=1)).utcoffset(None)
+    assert moment - RESET == timedelta(milliseconds=250)

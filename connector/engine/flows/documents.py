@@ -7,7 +7,8 @@ The order of one run:
 2. the documents changed since the cursor (all of them on the first run, or since `--since`), plus
    the ones that failed before, whatever their date;
 3. for each: a document the ledger has booked is left alone (a change after booking is reported);
-   its template fields are rendered; then one bulk look-up in the target by (journal, kind,
+   one the source says it cannot vouch for (`Document.failure`) fails with the source's reason; its
+   template fields are rendered; then one bulk look-up in the target by (journal, kind,
    your_ref) links entries that are already there (booked by hand, or by a run that crashed after
    writing), so they are never booked again;
 4. the rest: the customer's account found or created, the entry built (amounts to the cent), the
@@ -107,6 +108,8 @@ def sync_documents(run: Run) -> None:
         fingerprint = content_hash(document)
         known = state.ledger_get(document.key)
         if known is not None and known.done:
+            if document.failure is not None:
+                continue  # booked already; what the source cannot vouch for today cannot be compared
             if known.content_hash and known.content_hash != fingerprint:
                 reason = (
                     f"{document.number} changed in the source after it was booked as {known.target_id}; "
@@ -117,6 +120,12 @@ def sync_documents(run: Run) -> None:
                     state.ledger_record_result(
                         document.key, known.target_id or "", known.status, content_hash=fingerprint
                     )
+            continue
+        if document.failure is not None:
+            failure = document.failure
+            record_problem(
+                run, document, RecordFailed(failure.message, record_id=document.key, hint=failure.hint)
+            )
             continue
         try:
             your_ref = templates.your_ref(document)

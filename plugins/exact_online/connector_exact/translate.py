@@ -333,7 +333,7 @@ def entry_payload(
     }
     if entry.due_date is not None:  # the date on the customer's invoice, not one Exact derives
         payload["DueDate"] = entry.due_date.isoformat()
-    if entry.exchange_rate is not None:
+    if entry.exchange_rate is not None:  # home currency per document unit: AmountDC = AmountFC × Rate
         payload["Rate"] = str(entry.exchange_rate)
     return payload
 

@@ -6,7 +6,9 @@ Every API call is ``POST {api_url}/<resource>.<action>`` with a JSON body (notes
 
 Rate limits (notes §5): 200 calls per sliding minute per integration and account; every response
 carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset``, the last an
-ISO-8601 datetime (not epoch seconds). A 429 is retried once the reset has passed.
+ISO-8601 datetime whose examples carry milliseconds and a +01:00 offset (notes §"Evidence 2026-12");
+it is read with the core's `parse_reset`, which takes every common form. A 429 is retried once the
+reset has passed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import httpx
 
 from connector.contract.errors import ApiError, AuthorizationNeeded
 from connector.contract.services import ServiceContext
-from connector.transport.http import ApiClient, Budget, RateGovernor
+from connector.transport.http import ApiClient, Budget, RateGovernor, parse_reset
 
 log = logging.getLogger("connector.teamleader")
 
@@ -84,13 +86,13 @@ class TeamleaderClient(ApiClient):
             limit_value, remaining_value = int(limit), int(remaining)
         except ValueError:
             return []
-        resets_at = parse_moment(response.headers.get("X-RateLimit-Reset"))
+        resets_at = parse_reset(response.headers.get("X-RateLimit-Reset"), self.context.clock())
         if resets_at is None:
             resets_at = self.context.clock() + timedelta(seconds=60)
         return [Budget("minute", limit_value, remaining_value, resets_at)]
 
     def retry_at(self, response: httpx.Response) -> datetime | None:
-        return parse_moment(response.headers.get("X-RateLimit-Reset"))
+        return parse_reset(response.headers.get("X-RateLimit-Reset"), self.context.clock())
 
     def error(self, response: httpx.Response, endpoint: str) -> ApiError:
         title, meta = error_title(response)

@@ -8,7 +8,9 @@ What a run costs in calls (API calls are the scarce resource, DESIGN §7):
 - one `invoices.info` / `creditNotes.info` per document. That is the minimum the API allows: list
   items carry no lines, payment term, discounts or currency (notes §7.1), and `.info` takes one id;
 - customers with `companies.list` / `contacts.list` and the `ids` filter, up to 100 per call
-  (the API's own advice over many `.info` calls, notes §4), each customer once per run.
+  (the API's own advice over many `.info` calls, notes §4), each customer once per run;
+- `currencies.exchangeRates` once per home currency per run, only with `exchange_rate: detect` and
+  only when a document in another currency comes by (see `exchange`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from typing import Any, ClassVar, TypeVar
 
 from connector.contract.errors import ApiError, ConfigurationError
 from connector.contract.records import Customer, Document, DocumentKind, Payment, PaymentTerm, TaxRate
-from connector.contract.services import ServiceContext, Source
+from connector.contract.services import CheckNote, ServiceContext, Source
 from connector.transport.oauth import TokenKeeper
 
-from . import translate
+from . import exchange, translate
 from .client import PAGE_SIZE, TeamleaderClient
 from .customers import CustomerWriter
 from .oauth import TeamleaderOAuth
@@ -58,6 +60,11 @@ class TeamleaderSource(Source):
 
     name = "teamleader"
     title = "Teamleader Focus"
+    go_live_checklist = (
+        "foreign-currency invoice: book one, then compare the euro amount Exact shows for it with the one "
+        "Teamleader shows; some 17% apart means the rate was read the wrong way round: stop and report "
+        "it; then pin source.exchange_rate to the reading connector check reported",
+    )
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "description": "Teamleader Focus: where booked invoices and credit notes come from.",
@@ -89,6 +96,15 @@ class TeamleaderSource(Source):
                 "type": "string",
                 "description": f"Base URL of the OAuth server (default {DEFAULT_AUTH_URL}).",
             },
+            exchange.OPTION: {
+                "enum": list(exchange.SETTINGS),
+                "default": "detect",
+                "description": "Which way Teamleader's exchange rate on a foreign-currency document "
+                "runs (Teamleader does not document it). detect (default): compare each document's rate "
+                "with today's rates from Teamleader and book only what clearly fits one way; "
+                "home_per_foreign: the rate says 1 USD = 0.92 EUR; foreign_per_home: it says "
+                "1 EUR = 1.087 USD. Pin it only after checking one invoice in Teamleader's screens.",
+            },
         },
         "required": ["plugin", "department", "client_id", "client_secret"],
         "additionalProperties": False,
@@ -119,6 +135,15 @@ class TeamleaderSource(Source):
         self._department: dict[str, Any] | None = None
         self._rates: dict[str, TaxRate] | None = None
         self._known: dict[tuple[str, str], Customer] = {}
+        self.reference = exchange.ReferenceRates(self._exchange_rates)
+
+    @property
+    def exchange_setting(self) -> exchange.Setting:
+        value = self.options.get(exchange.OPTION) or "detect"
+        return value if value in exchange.SETTINGS else "detect"
+
+    def _exchange_rates(self, base: str) -> Any:
+        return self.client.data("currencies.exchangeRates", {"base": base})
 
     def _access_token(self, force: bool) -> str:
         return self.keeper.access_token(force=force)
@@ -275,8 +300,12 @@ class TeamleaderSource(Source):
                 details.append(data)
         self._load_customers(details)
         rates = self._rate_map()
+        setting = self.exchange_setting
+        reference = self.reference if setting == "detect" else None
+        home = str(self.department().get("currency") or "EUR")
         for data in details:
-            yield translate.document(kind, data, self._customer(data), rates)
+            document = translate.document(kind, data, self._customer(data), rates)
+            yield exchange.orient(document, exchange.reading(data, home, reference), setting)
 
     def _info(self, kind: DocumentKind, ident: str) -> dict[str, Any] | None:
         try:
@@ -288,6 +317,28 @@ class TeamleaderSource(Source):
         if isinstance(data, list):  # the spec declares creditNotes.info's data an array (notes §7.4)
             data = data[0] if data else None
         return data if isinstance(data, dict) else None
+
+    # -- connector check ------------------------------------------------------------------------
+
+    def check_settings(self) -> list[CheckNote]:
+        """Which way the rates of the department's recent foreign-currency invoices run.
+
+        Two calls: one `invoices.list` page (the 100 latest booked invoices; list items carry
+        `currency_exchange_rate`) and `currencies.exchangeRates` for the home currency."""
+        flt = {"department_id": self.department_id, "status": list(BOOKED_INVOICE)}
+        body = {
+            "filter": flt,
+            "sort": [{"field": "invoice_date", "order": "desc"}],
+            "page": {"size": PAGE_SIZE, "number": 1},
+        }
+        items = [item for item in self.client.data("invoices.list", body) or [] if isinstance(item, dict)]
+        home = str(self.department().get("currency") or "EUR")
+        found = [
+            (str(item.get("invoice_number") or item.get("id")), reading)
+            for item in items
+            if (reading := exchange.reading(item, home, self.reference)) is not None
+        ]
+        return exchange.check_notes(found, self.exchange_setting, len(items))
 
     # -- customers of documents -------------------------------------------------------------------
 

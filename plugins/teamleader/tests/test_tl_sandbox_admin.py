@@ -153,3 +153,33 @@ def test_a_refresh_whose_answer_is_lost_still_rotates_the_token(sandbox: Teamlea
     again = api.http.post("/oauth2/access_token", data=form)
     assert again.status_code == 400
     assert again.json()["errors"][0]["meta"]["hint"] == "Token has been revoked"
+
+
+def test_admin_sets_a_credit_note_paid_as_teamleader_shows_it(sandbox: TeamleaderSandbox, api: Any) -> None:
+    """Credit notes have `paid`/`paid_at` but no payment call (notes §"Evidence 2026-12")."""
+    note_id = next(iter(sandbox.credit_notes))
+    assert api.data("creditNotes.info", {"id": note_id})["paid"] is False
+    answer = api.http.post(
+        f"/_sandbox/credit_notes/{note_id}/paid", json={"paid_at": "2026-06-01T10:00:00+02:00"}
+    )
+    assert answer.status_code == 200
+    info = api.data("creditNotes.info", {"id": note_id})
+    assert (info["paid"], info["paid_at"]) == (True, "2026-06-01T08:00:00+00:00")
+    listed = api.data("creditNotes.list", {"filter": {"ids": [note_id]}})
+    assert (listed[0]["paid"], listed[0]["paid_at"]) == (True, "2026-06-01T08:00:00+00:00")
+    assert api.http.post("/_sandbox/credit_notes/nope/paid", json={}).status_code == 404
+
+
+def test_admin_peppol_status_takes_only_the_documented_values(sandbox: TeamleaderSandbox, api: Any) -> None:
+    invoice_id = next(iter(sandbox.invoices))
+    note_id = next(iter(sandbox.credit_notes))
+    assert api.data("invoices.info", {"id": invoice_id})["peppol_status"] is None
+    for path, ident, endpoint in (
+        ("invoices", invoice_id, "invoices.info"),
+        ("credit_notes", note_id, "creditNotes.info"),
+    ):
+        answer = api.http.post(f"/_sandbox/{path}/{ident}/peppol", json={"status": "application_accepted"})
+        assert answer.status_code == 200
+        assert api.data(endpoint, {"id": ident})["peppol_status"] == "application_accepted"
+    refused = api.http.post(f"/_sandbox/invoices/{invoice_id}/peppol", json={"status": "paid"})
+    assert refused.status_code == 400 and "receiver_paid" in refused.text

@@ -1,13 +1,17 @@
-"""The simulated rate limit: a sliding minute per client id, with its headers (notes §5)."""
+"""The simulated rate limit: a sliding minute per integration and account, with its headers
+(notes §5 and §"Evidence 2026-12")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
+from connector.contract.services import ServiceContext
+from connector_teamleader.client import TeamleaderClient
 from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
 
 
@@ -59,10 +63,49 @@ def test_over_the_limit_is_429_until_the_oldest_request_leaves_the_window(
     assert client.post("/users.me", json={}).headers["X-RateLimit-Remaining"] == "4"
 
 
-def test_reset_is_an_iso_datetime_not_epoch_seconds(limited: tuple[TeamleaderSandbox, httpx.Client]) -> None:
-    _, client = limited
+def test_reset_is_an_iso_datetime_with_milliseconds_and_an_offset(
+    limited: tuple[TeamleaderSandbox, httpx.Client],
+) -> None:
+    """As the documentation's examples: `2023-03-29T10:05:08.123+01:00`, never epoch seconds."""
+    server, client = limited
+    server.advance(0.0004)  # a moment with a fraction of a millisecond: rounded up, never down
+    before = server.clock.now()
     value = client.post("/users.me", json={}).headers["X-RateLimit-Reset"]
-    assert "T" in value and datetime.fromisoformat(value).tzinfo is not None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+01:00", value), value
+    assert datetime.fromisoformat(value) >= before + timedelta(seconds=60)
+
+
+def test_each_integration_on_the_account_has_its_own_window(
+    limited: tuple[TeamleaderSandbox, httpx.Client],
+) -> None:
+    server, client = limited
+    for _ in range(5):
+        client.post("/users.me", json={})
+    assert client.post("/users.me", json={}).status_code == 429
+    server.add_integration("second-integration", "second-secret")
+    access, _ = server.issue_tokens("second-integration")
+    other = httpx.post(
+        f"{server.url}/users.me", json={}, headers={"Authorization": f"Bearer {access}"}, trust_env=False
+    )
+    assert other.status_code == 200 and other.headers["X-RateLimit-Remaining"] == "4"
+
+
+def test_the_client_waits_until_the_reset_the_sandbox_writes() -> None:
+    """The plugin's client reads the reset with milliseconds and offset as the right moment."""
+    server = start_sandbox(seed=False, rate_limit=5)
+    try:
+        access, _ = server.issue_tokens()
+        answer = httpx.post(
+            f"{server.url}/users.me", json={}, headers={"Authorization": f"Bearer {access}"}, trust_env=False
+        )
+        context = ServiceContext("acme", "source", clock=server.clock.now)
+        client = TeamleaderClient(server.url, context, lambda force: access)
+        [budget] = client.budgets(answer)
+        assert budget.resets_at == datetime.fromisoformat(answer.headers["X-RateLimit-Reset"])
+        assert timedelta(seconds=55) < budget.resets_at - server.clock.now() <= timedelta(seconds=60.001)
+        client.close()
+    finally:
+        server.stop()
 
 
 def test_default_limit_is_200(api: object) -> None:

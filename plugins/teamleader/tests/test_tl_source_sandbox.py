@@ -120,7 +120,7 @@ def test_sandbox_carries_currency_and_discounts_through(
 ) -> None:
     found = documents(source, start_date=date(2026, 1, 1), kinds=["invoice"])
     usd = [d for d in found if d.currency == "USD"]
-    assert usd and usd[0].exchange_rate == Decimal("1.0843")
+    assert usd and usd[0].exchange_rate == Decimal("0.92")  # 1 USD = 0.92 EUR
     info = tl_sandbox.invoice_info(usd[0].id)
     assert usd[0].totals.tax_inclusive == Decimal(str(info["total"]["tax_inclusive"]["amount"]))
     assert any(d.discounts for d in found) and any(line.discount for d in found for line in d.lines)
@@ -162,6 +162,42 @@ def test_sandbox_mark_paid_registers_the_due_amount_once(
     }
     assert source.mark_paid(invoice.id, date(2026, 3, 21)) is None
     assert len(tl_sandbox.invoice_info(invoice.id)["payments"]) == 2
+
+
+@pytest.mark.parametrize("orientation", ["home_per_foreign", "foreign_per_home"])
+def test_sandbox_usd_rate_reaches_the_connector_as_euro_per_dollar_either_way(
+    tl_sandbox: TeamleaderSandbox, source: TeamleaderSource, orientation: str
+) -> None:
+    tl_sandbox.store.market.set_orientation(orientation)
+    [usd] = [
+        d for d in documents(source, start_date=date(2026, 1, 1), kinds=["invoice"]) if d.currency == "USD"
+    ]
+    assert usd.failure is None and abs(usd.exchange_rate - Decimal("0.92")) < Decimal("0.00001")  # type: ignore[operator]
+
+
+def test_sandbox_a_peppol_receiver_paid_message_is_not_a_payment(
+    tl_sandbox: TeamleaderSandbox, source: TeamleaderSource
+) -> None:
+    """`receiver_paid` is what the customer's access point says (notes §"Evidence 2026-12"), not a
+    payment: the invoice stays open, and once the bookkeeping says it is paid it is registered."""
+    invoice = tl_sandbox.book_invoice(
+        customer="Bakkerij Peeters BV", date="2026-03-02", lines=[{"price": 200, "tax": "6%"}]
+    )
+    answer = httpx.post(
+        f"{tl_sandbox.url}/_sandbox/invoices/{invoice.id}/peppol", json={"status": "receiver_paid"}
+    )
+    assert answer.status_code == 200
+    info = tl_sandbox.invoice_info(invoice.id)
+    assert (info["peppol_status"], info["paid"], info["total"]["due"]["amount"]) == (
+        "receiver_paid",
+        False,
+        212,
+    )
+    [document] = [d for d in documents(source) if d.id == invoice.id]
+    assert document.paid is False
+    payment = source.mark_paid(invoice.id, date(2026, 3, 20))
+    assert payment is not None and payment.amount == Decimal("212.00")
+    assert tl_sandbox.invoice_info(invoice.id)["paid"] is True
 
 
 def test_sandbox_finds_a_customer_by_its_vat_number(

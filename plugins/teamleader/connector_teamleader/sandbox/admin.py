@@ -7,12 +7,16 @@ POST /_sandbox/invoices          book one invoice from a compact spec -> {id, in
 GET  /_sandbox/invoices/<id>     its invoices.info shape
 POST /_sandbox/invoices/<id>/payments  {"amount", "paid_at"?}
 POST /_sandbox/invoices/<id>/credit    {"date"?}
+POST /_sandbox/invoices/<id>/peppol    {"status"}: one of the documented peppol_status values, or null
+POST /_sandbox/credit_notes/<id>/paid  {"paid_at"?}: paid true (credit notes have no payment call)
+POST /_sandbox/credit_notes/<id>/peppol {"status"}
 POST /_sandbox/generate          {"n", "seed"?, "start"?, "days"?, "department"?}
 POST /_sandbox/refresh-token     -> {"refresh_token", "access_token"} for the demo user
 POST /_sandbox/tokens/expire     moves the clock past the access-token lifetime (3601 s)
 POST /_sandbox/tokens/revoke     revokes every token (as uninstalling the integration does)
 GET  /_sandbox/webhooks          registrations and delivery attempts; POST .../flush waits for them
-GET|POST /_sandbox/settings      rate_limit, auto_approve, max_page_size, clamp_page_size, ...
+GET|POST /_sandbox/settings      rate_limit, auto_approve, max_page_size, clamp_page_size,
+                                 rate_orientation, exchange_rates ({"USD": 1.087}: 1 EUR = ...), ...
 """
 
 from __future__ import annotations
@@ -77,6 +81,8 @@ def _settings(server: TeamleaderSandbox) -> dict[str, Any]:
         "clamp_page_size": server.store.paging.clamp,
         "credit_reduces_due": server.store.credit_reduces_due,
         "edit_booked": server.store.edit_booked,
+        "rate_orientation": server.store.market.orientation,
+        "exchange_rates": {code: float(rate) for code, rate in server.store.market.eur.items()},
     }
 
 
@@ -110,6 +116,13 @@ def _route(server: TeamleaderSandbox, method: str, route: list[str], body: dict[
         case "POST", ["invoices", ident, "credit"]:
             note = server.credit(ident, body.get("date"))
             return Response.json({"id": note.id, "credit_note_number": note.credit_note_number}, 201)
+        case "POST", ["invoices" | "credit_notes" as collection, ident, "peppol"]:
+            kind = "invoice" if collection == "invoices" else "credit_note"
+            doc = server.set_peppol_status(kind, ident, body.get("status"))
+            return Response.json({"id": doc.id, "peppol_status": doc.peppol_status})
+        case "POST", ["credit_notes", ident, "paid"]:
+            note = server.mark_credit_note_paid(ident, body.get("paid_at"))
+            return Response.json(credit_note_json(store, note, info=True))
         case "POST", ["generate"]:
             options: dict[str, Any] = {key: body[key] for key in ("department", "days") if key in body}
             if "start" in body:
@@ -153,3 +166,7 @@ def _apply_settings(server: TeamleaderSandbox, body: dict[str, Any]) -> None:
         server.store.credit_reduces_due = bool(body["credit_reduces_due"])
     if "edit_booked" in body:
         server.store.edit_booked = bool(body["edit_booked"])
+    if "rate_orientation" in body:
+        server.store.market.set_orientation(body["rate_orientation"])
+    if "exchange_rates" in body:
+        server.store.market.set_eur_rates(body["exchange_rates"])

@@ -238,7 +238,7 @@ def seed_demo(store: Store) -> None:
         if index % 23 == 7:
             spec["payment_term"] = {"type": "cash"}
         if index == 42:
-            spec.update(currency="USD", exchange_rate="1.0843", customer=names[20])
+            spec.update(currency="USD", home_per_foreign="0.92", customer=names[20])  # 1 USD = 0.92 EUR
         if index % 5 == 0 and index < 80:
             spec["paid"] = True
         if index in (12, 57):

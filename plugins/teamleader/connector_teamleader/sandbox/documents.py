@@ -16,6 +16,24 @@ from .crm import invoicee
 from .invoices import Group, Totals
 from .store import Store
 
+PEPPOL_STATUSES = (  # notes §"Evidence 2026-12" and §7 (OAS 1.112, developer portal)
+    "sending",
+    "sending_failed",
+    "sent",
+    "application_acknowledged",
+    "application_accepted",
+    "application_rejected",
+    "receiver_acknowledged",
+    "receiver_accepted",
+    "receiver_rejected",
+    "receiver_is_processing",
+    "receiver_awaits_feedback",
+    "receiver_conditionally_accepted",
+    "receiver_paid",
+)
+"""`receiver_paid` is the customer's message that it paid, not a payment Teamleader registered: the
+invoice stays unpaid (`paid`, `total.due`) until a payment is registered."""
+
 
 @dataclass
 class Discount:
@@ -45,12 +63,15 @@ class Document:
     discounts: list[Discount]
     currency: str
     exchange_rate: Decimal
+    """Home (department) currency per one unit of `currency`, whatever orientation the API shows."""
     totals: Totals
     created_at: datetime
     updated_at: datetime
     sequence: int
     snapshot: dict[str, Any] | None = None
     """Invoicee name, VAT number, e-mail as they were at booking; None while a draft shows live data."""
+    peppol_status: str | None = None
+    """What the customer's Peppol access point last said (`PEPPOL_STATUSES`); never a payment."""
 
 
 @dataclass
@@ -88,6 +109,9 @@ class CreditNote(Document):
     credit_note_number: str | None = None
     credit_note_date: date | None = None
     status: str = "booked"
+    paid_at: datetime | None = None
+    """Credit notes have `paid`/`paid_at` too (the spec's example is `paid: true`) but no payment
+    endpoint (notes §"Evidence 2026-12"): set through the admin surface."""
 
 
 # -- JSON -------------------------------------------------------------------------------------
@@ -114,9 +138,11 @@ def _invoicee(store: Store, doc: Document, *, info: bool) -> dict[str, Any]:
 
 
 def _exchange(store: Store, doc: Document) -> dict[str, Any]:
-    """`from` the document's currency `to` the department's, at the rate given when drafting (UNVERIFIED)."""
+    """`from` the document's currency `to` the department's (notes §"Evidence 2026-12"); the rate in
+    the orientation the `rate_orientation` setting names, as its direction is UNVERIFIED (`currencies`)."""
     department = store.departments[doc.department_id]
-    return {"from": doc.currency, "to": department.currency, "rate": number(doc.exchange_rate)}
+    rate = Decimal(1) if doc.currency == department.currency else store.market.show(doc.exchange_rate)
+    return {"from": doc.currency, "to": department.currency, "rate": number(rate)}
 
 
 def _total(doc: Document, *, info: bool) -> dict[str, Any]:
@@ -226,7 +252,7 @@ def invoice_json(store: Store, invoice: Invoice, *, info: bool = False) -> dict[
             on_hold_since=None,
             custom_fields=[],
             document_template={"type": "documentTemplate", "id": store.document_template_id},
-            peppol_status=None,
+            peppol_status=invoice.peppol_status,
         )
     return data
 
@@ -239,8 +265,8 @@ def credit_note_json(store: Store, note: CreditNote, *, info: bool = False) -> d
         "credit_note_date": day(note.credit_note_date),
         "status": note.status,
         "invoice": ref("invoice", note.invoice_id),
-        "paid": False,
-        "paid_at": None,
+        "paid": note.paid_at is not None,
+        "paid_at": iso(note.paid_at),
         "invoicee": _invoicee(store, note, info=info),
         "total": _total(note, info=info),
         "created_at": iso(note.created_at),
@@ -253,6 +279,6 @@ def credit_note_json(store: Store, note: CreditNote, *, info: bool = False) -> d
             currency=note.currency,
             currency_exchange_rate=_exchange(store, note),
             document_template={"type": "documentTemplate", "id": store.document_template_id},
-            peppol_status=None,
+            peppol_status=note.peppol_status,
         )
     return data

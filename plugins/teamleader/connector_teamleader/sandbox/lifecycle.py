@@ -166,9 +166,14 @@ def _apply(store: Store, invoice: Invoice, body: dict[str, Any], *, creating: bo
         currency = obj(body["currency"], "currency")
         if currency.get("code") not in CURRENCIES:
             raise invalid("currency.code", "currency.code is not a supported currency")
-        rate = decimal(currency.get("exchange_rate", 1), "currency.exchange_rate")
-        if rate <= 0:
-            raise invalid("currency.exchange_rate", "currency.exchange_rate must be positive")
+        home = store.departments[invoice.department_id].currency
+        if currency.get("exchange_rate") is None:  # Teamleader fills in today's rate (assumed)
+            rate = store.market.home_per_foreign(currency["code"], home)
+        else:
+            given = decimal(currency["exchange_rate"], "currency.exchange_rate")
+            if given <= 0:
+                raise invalid("currency.exchange_rate", "currency.exchange_rate must be positive")
+            rate = Decimal(1) if currency["code"] == home else store.market.read(given)
         invoice.currency, invoice.exchange_rate = currency["code"], rate
     for name in ("purchase_order_number", "note"):
         if name in body:

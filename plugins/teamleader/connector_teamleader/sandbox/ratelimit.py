@@ -1,17 +1,23 @@
-"""Teamleader's rate limit: a sliding minute per integration (client id), 200 requests by default.
+"""Teamleader's rate limit: a sliding minute per integration and account, 200 requests by default.
 
 Source: the API blueprint's introduction (limit 200 since 2023-03-29; headers on each response;
-`X-RateLimit-Reset` is an ISO-8601 datetime of when the oldest counted request leaves the window).
-Time is the simulator's clock, so a test moves it instead of sleeping.
+`X-RateLimit-Reset` is an ISO-8601 datetime of when the oldest counted request leaves the window),
+and notes §"Evidence 2026-12": the limit is "per integration and per Teamleader account", and the
+reset's examples carry milliseconds and a +01:00 offset (`2023-03-29T10:05:08.123+01:00`), which is
+how it is written here. Time is the simulator's clock, so a test moves it instead of sleeping.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 WINDOW = timedelta(seconds=60)
+RESET_OFFSET = timezone(timedelta(hours=1))
+"""The offset the reset is written in: the documentation's examples show +01:00 (Brussels in winter)."""
+Key = tuple[str, str]
+"""(client id of the integration, account id): each pair has its own window."""
 
 
 @dataclass(frozen=True)
@@ -25,19 +31,22 @@ class Verdict:
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": _ceil_second(self.reset).isoformat(timespec="seconds"),
+            "X-RateLimit-Reset": _ceil_millisecond(self.reset)
+            .astimezone(RESET_OFFSET)
+            .isoformat(timespec="milliseconds"),
         }
 
 
 class SlidingWindow:
-    """Counts the requests each client made in the last 60 s; a refused request is not counted."""
+    """Counts the requests each integration made on each account in the last 60 s; a refused request
+    is not counted."""
 
     def __init__(self, limit: int = 200) -> None:
         self.limit = limit
-        self._hits: dict[str, deque[datetime]] = {}
+        self._hits: dict[Key, deque[datetime]] = {}
 
-    def hit(self, client_id: str, now: datetime) -> Verdict:
-        hits = self._hits.setdefault(client_id, deque())
+    def hit(self, key: Key, now: datetime) -> Verdict:
+        hits = self._hits.setdefault(key, deque())
         while hits and hits[0] + WINDOW <= now:
             hits.popleft()
         allowed = len(hits) < self.limit
@@ -50,8 +59,7 @@ class SlidingWindow:
         self._hits.clear()
 
 
-def _ceil_second(moment: datetime) -> datetime:
+def _ceil_millisecond(moment: datetime) -> datetime:
     """Round up, so a client that waits until the shown moment is really let through."""
-    if moment.microsecond:
-        return moment.replace(microsecond=0) + timedelta(seconds=1)
-    return moment
+    extra = moment.microsecond % 1000
+    return moment + timedelta(microseconds=1000 - extra) if extra else moment

@@ -1,4 +1,5 @@
-"""Reference data: `users.me`, `departments.list/info`, `taxRates.list`, `paymentTerms.list`.
+"""Reference data: `users.me`, `departments.list/info`, `taxRates.list`, `paymentTerms.list`,
+`currencies.exchangeRates` (in `currencies`).
 
 Source: notes §2 (users.me) and §7.7. Departments and payment terms are unpaged (they ignore `page`,
 as [VIAA] observed: "returns [] for page>1" is the behaviour it had to guard against; here every page
@@ -12,6 +13,7 @@ from typing import Any
 from connector.testing.sandbox import Response
 
 from .common import id_list, not_found, number, obj, sort_spec, sorted_by
+from .currencies import exchange_rates
 from .store import Department, Store, TaxRate
 
 
@@ -114,4 +116,5 @@ ENDPOINTS = {
     "departments.info": departments_info,
     "taxRates.list": tax_rates_list,
     "paymentTerms.list": payment_terms_list,
+    "currencies.exchangeRates": lambda store, body: exchange_rates(store.market, body),
 }

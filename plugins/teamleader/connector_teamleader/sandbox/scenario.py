@@ -11,7 +11,10 @@ methods, and by the demo data and the benchmark generator. A compact invoice spe
      "discounts": [5],                              # commercial % discounts (or {"value", "description"})
      "payment_term": {"type": "after_invoice_date", "days": 30},
      "expected_payment_method": "sepa_direct_debit",
-     "currency": "USD", "exchange_rate": 1.08,
+     "currency": "USD", "exchange_rate": 0.92,     # as invoices.draft reads it (`rate_orientation`);
+                                                    # default: today's rate (`currencies`)
+     "home_per_foreign": 0.92,                      # or the rate as 1 USD = 0.92 EUR, whatever the
+                                                    # orientation (it is kept that way)
      "purchase_order_number": "PO-1", "note": "...",
      "draft": false,                                # true: leave it a draft
      "payments": [{"amount": 100, "paid_at": "2026-03-10T10:00:00+00:00"}],   # or "paid": true
@@ -116,7 +119,9 @@ def draft_body(store: Store, spec: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(currency, Mapping):
         body["currency"] = dict(currency)
     elif currency:
-        body["currency"] = {"code": currency, "exchange_rate": spec.get("exchange_rate", 1)}
+        body["currency"] = {"code": currency}
+        if spec.get("exchange_rate") is not None:
+            body["currency"]["exchange_rate"] = spec["exchange_rate"]
     for name in ("purchase_order_number", "note"):
         if spec.get(name):
             body[name] = spec[name]
@@ -142,6 +147,8 @@ def book_invoice(store: Store, spec: Mapping[str, Any], *, backdate: int | None 
     store.frozen = _moment(store, on, minute) if backdate is not None else None
     try:
         invoice = draft(store, draft_body(store, spec))
+        if spec.get("home_per_foreign") is not None:
+            invoice.exchange_rate = Decimal(str(spec["home_per_foreign"]))
         if spec.get("draft"):
             if spec.get("date"):
                 invoice.invoice_date = on

@@ -1,6 +1,6 @@
 """The Teamleader Focus simulator: one loopback server for both the API and the /oauth2/ paths.
 
-Every API call goes: bearer token (401) -> rate limit per client id (429) -> endpoint (404 when
+Every API call goes: bearer token (401) -> rate limit per integration and account (429) -> endpoint (404 when
 unknown) -> handler (400 / 404 on bad input). Every API answer carries `X-Api-Version` and, once the
 client is known, the `X-RateLimit-*` headers (notes §1, §5).
 """
@@ -19,9 +19,10 @@ from connector.testing.sandbox import Request, Response, SandboxServer
 
 from . import crm, invoice_api, reference, webhooks
 from .admin import admin_route
-from .common import API_VERSION, ApiError, Paging, iso
+from .common import API_VERSION, ApiError, Paging, iso, parse_datetime, second
+from .currencies import DEFAULT_ORIENTATION, Orientation
 from .demo import generate, seed_demo
-from .documents import CreditNote, Invoice, credit_note_json, invoice_json
+from .documents import PEPPOL_STATUSES, CreditNote, Document, Invoice, credit_note_json, invoice_json
 from .lifecycle import register_payment, update_booked
 from .oauth import Client, OAuthServer
 from .ratelimit import SlidingWindow
@@ -67,6 +68,7 @@ class TeamleaderSandbox(SandboxServer):
         revoke_access_on_refresh: bool = True,
         credit_reduces_due: bool = True,
         webhook_timeout: float = 2.0,
+        rate_orientation: Orientation = DEFAULT_ORIENTATION,
     ) -> None:
         super().__init__(port=port)
         # small answers go out as two writes (headers, body): without TCP_NODELAY each waits ~40 ms for
@@ -75,6 +77,7 @@ class TeamleaderSandbox(SandboxServer):
         self.store = Store(self.clock)
         self.store.paging = Paging(max_page_size, clamp_page_size)
         self.store.credit_reduces_due = credit_reduces_due
+        self.store.market.set_orientation(rate_orientation)
         self.deliverer = webhooks.Deliverer(self.store, timeout=webhook_timeout)
         self.client_id, self.client_secret = client_id, client_secret
         self.oauth = OAuthServer(
@@ -145,7 +148,7 @@ class TeamleaderSandbox(SandboxServer):
             token = self.oauth.authenticate(request.header("Authorization"), now)
         except ApiError as error:
             return error.response(headers)
-        verdict = self.limiter.hit(token.client_id, now)
+        verdict = self.limiter.hit((token.client_id, self.account_of(token.user_id)), now)
         headers.update(verdict.headers())
         if not verdict.allowed:
             return ApiError(
@@ -172,6 +175,10 @@ class TeamleaderSandbox(SandboxServer):
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object")
         return handler(self.store, body)
+
+    def account_of(self, user_id: str) -> str:
+        """The account a token's user belongs to (one account per simulator, shared by every user)."""
+        return self.store.user.account_id
 
     def admin(self, request: Request) -> Response | None:
         return admin_route(self, request)
@@ -234,6 +241,34 @@ class TeamleaderSandbox(SandboxServer):
             }
             return register_payment(self.store, body)
 
+    def mark_credit_note_paid(self, credit_note_id: str, paid_at: datetime | str | None = None) -> CreditNote:
+        """Set a credit note `paid: true` with `paid_at` (default: now), as Teamleader shows once it is
+        settled; there is no API call for it."""
+        with self.lock:
+            note = self._credit_note(credit_note_id)
+            when = paid_at if isinstance(paid_at, datetime) else None
+            if isinstance(paid_at, str):
+                when = parse_datetime(paid_at, "paid_at")
+            note.paid_at = when or second(self.clock.now())
+            note.updated_at = self.store.now()
+            return note
+
+    def set_peppol_status(self, kind: str, ident: str, status: str | None) -> Document:
+        """What the customer's access point reports on an invoice or credit note sent over Peppol."""
+        if status is not None and status not in PEPPOL_STATUSES:
+            raise ApiError(400, f"peppol status must be one of {', '.join(PEPPOL_STATUSES)}", field="status")
+        with self.lock:
+            doc: Document = self.store.invoice(ident) if kind == "invoice" else self._credit_note(ident)
+            doc.peppol_status = status
+            doc.updated_at = self.store.now()
+            return doc
+
+    def _credit_note(self, ident: str) -> CreditNote:
+        found = self.store.credit_notes.get(ident)
+        if found is None:
+            raise ApiError(404, f"CreditNote {ident} not found")
+        return found
+
     def generate(self, n: int, seed: int = 0, **options: Any) -> dict[str, int]:
         """Book `n` documents deterministically (a benchmark company); see `demo.generate`."""
         with self.lock:
@@ -248,10 +283,15 @@ class TeamleaderSandbox(SandboxServer):
         with self.lock:
             return self.oauth.issue(self.client_id, self.store.user.id, self.clock.now())[1]
 
-    def issue_tokens(self) -> tuple[str, str]:
-        """(access token, refresh token) for the demo user."""
+    def issue_tokens(self, client_id: str | None = None) -> tuple[str, str]:
+        """(access token, refresh token) for the demo user, of the demo integration or `client_id`'s."""
         with self.lock:
-            return self.oauth.issue(self.client_id, self.store.user.id, self.clock.now())
+            return self.oauth.issue(client_id or self.client_id, self.store.user.id, self.clock.now())
+
+    def add_integration(self, client_id: str, client_secret: str) -> None:
+        """A second Marketplace integration on the same account (it gets its own rate window)."""
+        with self.lock:
+            self.oauth.clients[client_id] = Client(client_id, client_secret, ())
 
     def revoke_tokens(self) -> int:
         with self.lock:

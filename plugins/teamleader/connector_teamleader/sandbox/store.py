@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from connector.testing.sandbox import Clock
 
 from .common import ApiError, Ids, Paging, not_found, second
+from .currencies import Market
 
 if TYPE_CHECKING:
     from .crm import Company, Contact
@@ -71,6 +72,7 @@ class Store:
         self.user = User(id=self.ids.new(), account_id=self.ids.new())
         self.document_template_id = self.ids.new()
         self.credit_reduces_due = True
+        self.market = Market()  # today's exchange rates, and how documents write theirs
         self.edit_booked = True  # the account setting that allows invoices.updateBooked
         """The blueprint: "The credit note reduces the due amount of the credited invoice"."""
         self.departments: dict[str, Department] = {}
