@@ -22,18 +22,42 @@ GET|POST /_sandbox/settings      rate_limit, auto_approve, max_page_size, clamp_
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from connector.testing.sandbox import Request, Response
 
 from .common import ApiError
 from .crm import company_json, contact_json
 from .documents import credit_note_json, invoice_json
+from .oauth import OAuthServer
+from .ratelimit import SlidingWindow
 from .reference import department_json, tax_rate_json
 from .scenario import invoice_summary
+from .store import Store
+from .webhooks import Deliverer
 
-if TYPE_CHECKING:
-    from .server import TeamleaderSandbox
+
+class Served(Protocol):
+    """What the admin routes use of the running sandbox (`server.TeamleaderSandbox`)."""
+
+    deliverer: Deliverer
+    limiter: SlidingWindow
+    oauth: OAuthServer
+    store: Store
+
+    def advance(self, *args: Any, **kwargs: Any) -> Any: ...
+    def book_invoice(self, *args: Any, **kwargs: Any) -> Any: ...
+    def credit(self, *args: Any, **kwargs: Any) -> Any: ...
+    def flush_webhooks(self, *args: Any, **kwargs: Any) -> Any: ...
+    def generate(self, *args: Any, **kwargs: Any) -> Any: ...
+    def invoice_info(self, *args: Any, **kwargs: Any) -> Any: ...
+    def issue_tokens(self, *args: Any, **kwargs: Any) -> Any: ...
+    def mark_credit_note_paid(self, *args: Any, **kwargs: Any) -> Any: ...
+    def register_payment(self, *args: Any, **kwargs: Any) -> Any: ...
+    def revoke_tokens(self, *args: Any, **kwargs: Any) -> Any: ...
+    def seed(self, *args: Any, **kwargs: Any) -> Any: ...
+    def set_peppol_status(self, *args: Any, **kwargs: Any) -> Any: ...
+
 
 COLLECTIONS = (
     "departments",
@@ -46,7 +70,7 @@ COLLECTIONS = (
 )
 
 
-def state(server: TeamleaderSandbox, collection: str | None = None) -> Any:
+def state(server: Served, collection: str | None = None) -> Any:
     store = server.store
     views = {
         "departments": lambda: [department_json(item, info=True) for item in store.departments.values()],
@@ -72,7 +96,7 @@ def state(server: TeamleaderSandbox, collection: str | None = None) -> Any:
     return {name: view() for name, view in views.items()}
 
 
-def _settings(server: TeamleaderSandbox) -> dict[str, Any]:
+def _settings(server: Served) -> dict[str, Any]:
     return {
         "rate_limit": server.limiter.limit,
         "auto_approve": server.oauth.auto_approve,
@@ -86,7 +110,7 @@ def _settings(server: TeamleaderSandbox) -> dict[str, Any]:
     }
 
 
-def admin_route(server: TeamleaderSandbox, request: Request) -> Response | None:
+def admin_route(server: Served, request: Request) -> Response | None:
     route = request.path.strip("/").split("/")[1:]
     try:
         body = request.json() if request.body.strip() else {}
@@ -97,7 +121,7 @@ def admin_route(server: TeamleaderSandbox, request: Request) -> Response | None:
         return ApiError(400, f"bad sandbox admin request: {error}").response()
 
 
-def _route(server: TeamleaderSandbox, method: str, route: list[str], body: dict[str, Any]) -> Response | None:
+def _route(server: Served, method: str, route: list[str], body: dict[str, Any]) -> Response | None:
     store = server.store
     match method, route:
         case "POST", ["seed"]:
@@ -151,7 +175,7 @@ def _route(server: TeamleaderSandbox, method: str, route: list[str], body: dict[
     return None
 
 
-def _apply_settings(server: TeamleaderSandbox, body: dict[str, Any]) -> None:
+def _apply_settings(server: Served, body: dict[str, Any]) -> None:
     if "rate_limit" in body:
         server.limiter.limit = int(body["rate_limit"])
     if "auto_approve" in body:

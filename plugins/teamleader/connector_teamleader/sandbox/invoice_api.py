@@ -12,6 +12,7 @@ from typing import Any
 
 from connector.testing.sandbox import Response
 
+from .booked import CreditNote, Invoice
 from .common import (
     ApiError,
     id_list,
@@ -24,7 +25,7 @@ from .common import (
     sort_spec,
 )
 from .common import sorted_by as _sorted_by
-from .documents import CreditNote, Invoice, credit_note_json, invoice_json
+from .documents import credit_note_json, invoice_json
 from .invoices import number_key
 from .lifecycle import book, credit, draft, register_payment, remove_payments, update, update_booked
 from .store import Store

@@ -11,9 +11,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from .booked import CreditNote, Discount, Invoice, Payment
 from .common import ApiError, decimal, invalid, obj, parse_date, parse_datetime, relation, text
 from .crm import invoicee
-from .documents import CreditNote, Discount, Invoice, Payment
 from .invoices import (
     PAYMENT_TERM_TYPES,
     Group,

@@ -28,9 +28,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .booked import CreditNote, Invoice
 from .common import ApiError, iso, number, parse_date, parse_datetime
 from .crm import add_party, normalise_vat
-from .documents import CreditNote, Invoice
 from .lifecycle import book, credit, draft, register_payment
 from .store import Department, PaymentTerm, Store, TaxRate
 

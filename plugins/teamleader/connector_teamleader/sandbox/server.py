@@ -19,10 +19,11 @@ from connector.testing.sandbox import Request, Response, SandboxServer
 
 from . import crm, invoice_api, reference, webhooks
 from .admin import admin_route
+from .booked import PEPPOL_STATUSES, CreditNote, Document, Invoice
 from .common import API_VERSION, ApiError, Paging, iso, parse_datetime, second
 from .currencies import DEFAULT_ORIENTATION, Orientation
 from .demo import generate, seed_demo
-from .documents import PEPPOL_STATUSES, CreditNote, Document, Invoice, credit_note_json, invoice_json
+from .documents import credit_note_json, invoice_json
 from .lifecycle import register_payment, update_booked
 from .oauth import Client, OAuthServer
 from .ratelimit import SlidingWindow

@@ -17,8 +17,8 @@ from .common import ApiError, Ids, Paging, not_found, second
 from .currencies import Market
 
 if TYPE_CHECKING:
-    from .crm import Company, Contact
-    from .documents import CreditNote, Invoice
+    from .booked import CreditNote, Invoice
+    from .parties import Company, Contact
 
 Emit = Callable[[str, str, str], None]
 """emit(event type, subject type, subject id): queue a webhook delivery."""
