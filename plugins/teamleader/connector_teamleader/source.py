@@ -30,9 +30,8 @@ from . import exchange, translate
 from .client import PAGE_SIZE, TeamleaderClient
 from .customers import CustomerWriter
 from .oauth import TeamleaderOAuth
+from .options import DEFAULT_API_URL, DEFAULT_AUTH_URL, OPTIONS_SCHEMA
 
-DEFAULT_API_URL = "https://api.focus.teamleader.eu"
-DEFAULT_AUTH_URL = "https://focus.teamleader.eu"
 EXPIRY_MARGIN = timedelta(minutes=5)
 """Access tokens live 3600 s; one is renewed when less than this is left, never mid-request."""
 BOOKED_INVOICE = ("outstanding", "matched")
@@ -65,50 +64,7 @@ class TeamleaderSource(Source):
         "Teamleader shows; some 17% apart means the rate was read the wrong way round: stop and report "
         "it; then pin source.exchange_rate to the reading connector check reported",
     )
-    options_schema: ClassVar[dict[str, Any]] = {
-        "type": "object",
-        "description": "Teamleader Focus: where booked invoices and credit notes come from.",
-        "properties": {
-            "plugin": {"const": "teamleader", "description": "The Teamleader Focus source plugin."},
-            "department": {
-                "type": "string",
-                "minLength": 1,
-                "description": "The Teamleader department (company entity) whose documents are synced, "
-                "by its name or its id.",
-            },
-            "client_id": {
-                "type": "string",
-                "minLength": 1,
-                "description": "Client id of the Teamleader Marketplace integration, "
-                "usually ${TEAMLEADER_CLIENT_ID}.",
-            },
-            "client_secret": {
-                "type": "string",
-                "minLength": 1,
-                "description": "Client secret of the integration; "
-                "must be an ${ENV} reference, never a literal.",
-            },
-            "api_url": {
-                "type": "string",
-                "description": f"Base URL of the API (default {DEFAULT_API_URL}); the sandbox overrides it.",
-            },
-            "auth_url": {
-                "type": "string",
-                "description": f"Base URL of the OAuth server (default {DEFAULT_AUTH_URL}).",
-            },
-            exchange.OPTION: {
-                "enum": list(exchange.SETTINGS),
-                "default": "detect",
-                "description": "Which way Teamleader's exchange rate on a foreign-currency document "
-                "runs (Teamleader does not document it). detect (default): compare each document's rate "
-                "with today's rates from Teamleader and book only what clearly fits one way; "
-                "home_per_foreign: the rate says 1 USD = 0.92 EUR; foreign_per_home: it says "
-                "1 EUR = 1.087 USD. Pin it only after checking one invoice in Teamleader's screens.",
-            },
-        },
-        "required": ["plugin", "department", "client_id", "client_secret"],
-        "additionalProperties": False,
-    }
+    options_schema: ClassVar[dict[str, Any]] = OPTIONS_SCHEMA
 
     def __init__(self, options: Mapping[str, Any], context: ServiceContext) -> None:
         super().__init__(options, context)
