@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from teamleader_fake import FakeTeamleader, make_source
 
+from connector.contract.tokens import MemoryTokenStore, Tokens
+from connector.testing import FakeClock
 from connector_teamleader.sandbox import TeamleaderSandbox, start_sandbox
+from connector_teamleader.source import TeamleaderSource
 
 
 @pytest.fixture
@@ -95,3 +100,26 @@ def bare_api(bare: TeamleaderSandbox) -> Iterator[Api]:
     client = Api(bare)
     yield client
     client.http.close()
+
+
+# -- the scripted Teamleader of the source's unit tests (teamleader_fake.py) --------------------
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def store(clock: FakeClock) -> MemoryTokenStore:
+    return MemoryTokenStore(Tokens("access-0", "refresh-0", clock.now() + timedelta(hours=1), clock.now()))
+
+
+@pytest.fixture
+def fake(store: MemoryTokenStore) -> FakeTeamleader:
+    return FakeTeamleader(store)
+
+
+@pytest.fixture
+def source(fake: FakeTeamleader, store: MemoryTokenStore, clock: FakeClock) -> TeamleaderSource:
+    return make_source(fake, store, clock)
