@@ -20,19 +20,11 @@ from connector_exact.sandbox.testing import (
     booked_entry,
     gl_account_id,
     money,
+    receivable_of,
 )
 from connector_teamleader.sandbox import TeamleaderSandbox
 
 CUSTOMER = "Brouwerij De Klok BV"
-
-
-def receivable_of(exact: ExactSandbox, entry: dict[str, Any]) -> dict[str, Any]:
-    [found] = [
-        row
-        for row in exact.state()["divisions"]["1234567"]["receivables"]
-        if row["TransactionEntryID"] == entry["EntryID"]
-    ]
-    return found
 
 
 def entry_posts(exact: ExactSandbox) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import pytest
 
 from connector.testing.e2e import World
 from connector_exact.sandbox import ExactSandbox
-from connector_exact.sandbox.testing import booked_entries, booked_entry, money
+from connector_exact.sandbox.testing import booked_entries, booked_entry, money, receivable_of
 from connector_teamleader.sandbox import TeamleaderSandbox
 
 CUSTOMER = "Brouwerij De Klok BV"
@@ -121,3 +121,28 @@ def test_check_reports_the_orientation_recent_invoices_show_and_a_pinned_one_tha
     if status:
         assert "warning: source.exchange_rate:" in pinned.stdout
         assert "pinned to foreign_per_home" in pinned.stdout
+
+
+@pytest.mark.parametrize("orientation", ORIENTATIONS)
+def test_a_usd_credit_note_is_negative_in_exact_at_its_euro_value_in_either_orientation(
+    later: World, teamleader: TeamleaderSandbox, exact: ExactSandbox, orientation: str
+) -> None:
+    """The two conventions together: a credit note's amounts negative (Type 21, negative receivable)
+    and its euro amount FC × EUR-per-USD, whichever way Teamleader writes the rate."""
+    orient(teamleader, orientation)
+    ident = book_usd(teamleader, home_per_foreign=str(EUR_PER_USD))
+    credit = teamleader.credit(ident, on="2027-03-05")
+
+    result = later.run()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    entry = booked_entry(exact, credit.credit_note_number, type=21)
+    assert entry["Currency"] == "USD" and abs(Decimal(str(entry["Rate"])) - EUR_PER_USD) < Decimal("0.00001")
+    assert money(entry["AmountFC"]) == -money("1355.73")
+    assert abs(money(entry["AmountDC"]) - money(entry["AmountFC"]) * EUR_PER_USD) <= CENT
+    assert all(money(line["AmountFC"]) < 0 for line in entry["SalesEntryLines"])
+    assert money(receivable_of(exact, entry)["AmountFC"]) == -money("1355.73")
+
+    before = booked_entries(exact)
+    assert later.run().returncode == 0
+    assert booked_entries(exact) == before

@@ -174,3 +174,13 @@ def assert_each_once(sandbox: ExactSandbox, wanted: set[tuple[str, str]]) -> Non
     missing = wanted - set(holds)
     assert not doubled, f"booked twice: {doubled}"
     assert not missing, f"{len(missing)} documents missing: {sorted(missing)[:5]}"
+
+
+def receivable_of(sandbox: ExactSandbox, entry: dict[str, Any]) -> dict[str, Any]:
+    """The one receivable (open item) a booked entry left behind."""
+    [found] = [
+        row
+        for row in sandbox.state()["divisions"]["1234567"]["receivables"]
+        if row["TransactionEntryID"] == entry["EntryID"]
+    ]
+    return found
