@@ -79,6 +79,7 @@ class ClientWorker:
     _lock: ClientLock | None = None
     _listener: BookedListener | None = None
     _requested: set[str] = field(default_factory=set)
+    last_started: dict[str, datetime] = field(default_factory=dict)  # when each flow's last run began
 
     @property
     def client(self) -> str:
@@ -88,7 +89,7 @@ class ClientWorker:
         directory = state_dir_for(self.path, self.state_dir)
         self._lock = ClientLock(directory, self.client)
         self._lock.acquire()  # held for the whole watch: a manual run of this client must wait
-        self._reschedule(self.rules, first=True)
+        self._schedule_all(self.rules)
         self._listen(self.rules)
         self._thread = threading.Thread(target=self._loop, name=f"client-{self.client}", daemon=True)
         self._thread.start()
@@ -168,18 +169,54 @@ class ClientWorker:
     # -- inside the worker thread ---------------------------------------------------------------
 
     def _apply(self, rules: Rules) -> None:
-        old = self.rules
+        """New rules between two runs. A flow whose trigger did not change keeps its place in the
+        schedule; a changed or newly enabled trigger follows its own rule from the flow's last run."""
+        old = triggered_flows(self.rules, self.only)
         self.rules = rules
-        if {f: t.text for f, t in triggered_flows(old, self.only).items()} != {
-            f: t.text for f, t in triggered_flows(rules, self.only).items()
-        }:
-            self._reschedule(rules, first=False)
+        new = triggered_flows(rules, self.only)
+        now = self.clock()
+        due: dict[str, datetime] = {}
+        for flow, trigger in new.items():
+            kept = self.due.get(flow)
+            if kept is not None and flow in old and old[flow].text == trigger.text:
+                due[flow] = kept
+            else:
+                due[flow] = self._first_due(flow, trigger, now)
+        for flow, moment in self.due.items():
+            if flow not in new and flow not in old:
+                due[flow] = moment  # asked for by the immediate listener: still wanted
+        self.due = due
+        if not new:
+            log.warning("%s: no trigger in the rule file: watch mode runs nothing for it", rules.client)
         log.info("%s: reload applied (sha256 %s)", rules.client, rules.digest[:12])
 
-    def _reschedule(self, rules: Rules, *, first: bool) -> None:
+    def _first_due(self, flow: str, trigger: Trigger, now: datetime) -> datetime:
+        """When a flow with a new trigger is first due: `every` counts from the flow's last run (at
+        once when it never ran or that is overdue); `daily at` waits for its next time."""
+        if trigger.every is None:
+            return next_time(trigger, now)
+        last = self.last_started.get(flow) or self._last_run_from_state(flow)
+        if last is None:
+            return now
+        return max(next_time(trigger, last), now)
+
+    def _last_run_from_state(self, flow: str) -> datetime | None:
+        """When the last run with `flow` started, from the client's run history (a manual run, say)."""
+        directory = state_dir_for(self.path, self.state_dir)
+        try:
+            with StateStore.for_client(directory, self.client) as store:
+                for run in store.runs(50):
+                    if flow in run.flows:
+                        return run.started_at
+        except Exception as error:  # a schedule must not fail on history: run at once instead
+            log.warning("%s: run history unreadable (%s); %s runs at once", self.client, error, flow)
+        return None
+
+    def _schedule_all(self, rules: Rules) -> None:
+        """Watch mode starts: every flow with a trigger runs at once."""
         now = self.clock()
         flows = triggered_flows(rules, self.only)
-        self.due = {flow: now if first else next_time(trigger, now) for flow, trigger in flows.items()}
+        self.due = dict.fromkeys(flows, now)
         if not flows:
             log.warning("%s: no trigger in the rule file: watch mode runs nothing for it", rules.client)
 
@@ -222,6 +259,7 @@ class ClientWorker:
             triggers = triggered_flows(rules, self.only)
             with self._guard:
                 for flow in flows:
+                    self.last_started[flow] = started
                     if flow not in triggers:
                         self.due.pop(flow, None)  # run on request (immediate): manual again
                     else:

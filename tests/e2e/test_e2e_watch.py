@@ -128,6 +128,58 @@ def test_a_valid_edit_applies_from_the_next_run(watching: Any) -> None:
     assert "reload applied" in "\n".join(printed)
 
 
+def test_a_reload_keeps_the_schedule_of_every_trigger_it_did_not_change(watching: Any) -> None:
+    """Changing the documents trigger must not move payments back to a full interval."""
+    world, watcher, clock, _ = watching
+    [worker] = watcher.workers.values()
+    started = clock.now()
+    clock.advance(1)
+    world.write_rules({"triggers": {**TRIGGERS["triggers"], "documents": "every 20 minutes"}})
+    eventually(lambda: any(outcome == "applied" for _, outcome, _, _ in watcher.reloads), timeout=5)
+    assert worker.due["payments"] == started + timedelta(minutes=10), "payments keeps its place"
+    assert worker.due["documents"] == started + timedelta(minutes=20), "documents from its last run"
+    assert "payments in 9m00s" in watcher.status_line()
+
+
+def watch_with(world: World, clock: Clock, triggers: dict[str, str], printed: list[str]) -> Watcher:
+    world.write_rules({"triggers": triggers})
+    assert world.rules_path is not None
+    watcher = Watcher(world.rules_path, plugins=Plugins.load(), echo=printed.append, clock=clock.now)
+    watcher.start()
+    return watcher
+
+
+@pytest.mark.parametrize("ran_before", [False, True], ids=["never-ran", "ran-before"])
+def test_a_trigger_enabled_by_a_reload_follows_its_own_rule(
+    world: World, monkeypatch: pytest.MonkeyPatch, ran_before: bool
+) -> None:
+    """`every` counts from the flow's last run: at once when it never ran, else when it is due."""
+    for key, value in world.environment.items():
+        monkeypatch.setenv(key, value)
+    clock, printed = Clock(), []
+    clock.moment = datetime.now(UTC).replace(microsecond=0)  # the run history is on the real clock
+    if ran_before:
+        world.write_rules()
+        assert world.run("--only", "payments").returncode == 0
+        last = datetime.now(UTC)
+    watcher = watch_with(world, clock, {"documents": "every 15 minutes"}, printed)
+    try:
+        [worker] = watcher.workers.values()
+        eventually(lambda: worker.runs >= 1)
+        clock.moment = datetime.now(UTC).replace(microsecond=0)
+        world.write_rules({"triggers": TRIGGERS["triggers"]})
+        eventually(lambda: any(outcome == "applied" for _, outcome, _, _ in watcher.reloads), timeout=5)
+        if not ran_before:
+            eventually(lambda: worker.runs >= 2)  # without moving the clock
+            assert "payments" in worker.last_started, "payments ran at once"
+        else:
+            due = worker.due["payments"]
+            assert last - timedelta(seconds=30) < due - timedelta(minutes=10) <= last
+            assert worker.runs == 1, "not before it is due"
+    finally:
+        watcher.stop()
+
+
 def test_an_invalid_edit_is_rejected_with_its_line_and_syncing_goes_on(watching: Any) -> None:
     world, watcher, clock, printed = watching
     [worker] = watcher.workers.values()
