@@ -344,7 +344,11 @@ def render_check(result: CheckResult) -> str:
         counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         lines.append(f"{result.file}: {counts}{read}")
         if errors:
-            lines.append("  a run with errors books nothing, or books it wrongly: fix them first")
+            lines.append(
+                "  while these errors stand, a run stops before booking anything, or leaves out the "
+                "documents they concern (reported as failed); nothing is lost: fix them, check again, "
+                "and the next run books what waited"
+            )
     if result.checklist:
         lines.append("before going live, verify once on the real accounts (docs/accounting.md):")
         lines += [f"  [ ] {item}" for item in result.checklist]

@@ -82,13 +82,13 @@ def reading_order(problem: Problem) -> tuple[bool, int, int, str, str]:
 class RuleFileError(ConfigurationError):
     """A rule file failed to load or validate; `problems` holds every problem in `reading_order`."""
 
-    def __init__(self, file: str, problems: list[Problem]) -> None:
+    def __init__(self, file: str, problems: list[Problem], *, hint: str | None = None) -> None:
         self.file = file
         self.problems = sorted(problems, key=reading_order)
         count = len(self.problems)
         super().__init__(
             f"{file}: {count} problem{'s' if count != 1 else ''}",
-            hint="fix the lines above, then run `connector validate` again",
+            hint=hint or "fix the lines above, then run `connector validate` again",
         )
 
     def __str__(self) -> str:

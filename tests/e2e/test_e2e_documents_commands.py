@@ -217,3 +217,6 @@ def test_an_inclusive_vat_code_stops_the_run_before_anything_is_written(
     assert f"{rules}:{line}:" in result.stderr and 'vat."21%".code' in result.stderr
     assert "is inclusive (type I)" in result.stderr and "'4' (BTW 21%" in result.stderr
     assert api_calls(exact, "POST", "PUT", "DELETE") == [] and booked_entries(exact) == []
+    # validate says ok (it reads no target): the message points to the check that would have seen it
+    assert f"connector check {rules}" in result.stderr and "validate" not in result.stderr
+    assert "booked nothing, and nothing is lost" in result.stderr

@@ -143,7 +143,15 @@ def sync_documents(run: Run) -> None:
     reference = run.sink.reference_data()
     problems = check_mapping(rules, reference)
     if problems:
-        raise RuleFileError(str(rules.path or rules.client), problems)
+        file = str(rules.path or rules.client)
+        raise RuleFileError(
+            file,
+            problems,
+            hint="this run booked nothing, and nothing is lost: "
+            + (f"the {len(pending)} documents wait" if len(pending) > 1 else "the document waits")
+            + " and the first run after the fix books them. Fix the lines above, then run "
+            f"`connector check {file}`, which checks the codes in the target as this run did",
+        )
     wanted = {(journal_for(run, d.kind), d.kind, ref) for d, ref, _, _ in pending}
     existing = run.sink.existing_entries(wanted)
     linker = CustomerLinker(rules, state, run.sink, report, run.dry_run, run.plan)
