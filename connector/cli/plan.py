@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,19 +25,36 @@ from connector.engine.run import Run
 from connector.engine.runner import exit_code, flows_for, run_once
 from connector.reporting.render import in_place, render_report
 from connector.state.refcache import to_jsonable
-from connector.transport.http import ApiClient, Budget
+from connector.transport.http import ApiClient, Budget, RateGovernor
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """The calls a real run would make, per side, and the day's budget left where it is known."""
+    """The calls a real run would make, per side, the day's budget left where it is known, and the
+    calls a minute each side allows (the lower of the plugin's documented limit and the announced)."""
 
     reads: dict[str, int]
     writes: dict[str, int]
     budgets: dict[str, Budget | None]
+    per_minute: dict[str, int | None] = field(default_factory=dict)
 
     def needed(self, side: str) -> int:
         return self.reads.get(side, 0) + self.writes.get(side, 0)
+
+    def minutes(self, side: str) -> int | None:
+        """Whole minutes a real run waits for `side`'s minute limit: the first minute's calls go at
+        once, each further minute's after it (a sliding window of 60 s, as the governor keeps)."""
+        limit = self.per_minute.get(side)
+        need = self.needed(side)
+        if not limit or not need:
+            return None if not limit else 0
+        return -(-need // limit) - 1
+
+    def days_short(self, side: str) -> int:
+        """Days beyond today a real run needs, when today's budget is too small."""
+        budget = self.budgets.get(side)
+        short = self.needed(side) - budget.remaining if budget else 0
+        return -(-short // budget.limit) if budget and short > 0 and budget.limit else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,17 +65,34 @@ class Estimate:
                 "left_today": budget.remaining if budget else None,
                 "daily_limit": budget.limit if budget else None,
                 "resets_at": budget.resets_at.isoformat() if budget else None,
+                "per_minute": self.per_minute.get(side),
+                "minutes_at_limit": self.minutes(side),
             }
             for side, budget in self.budgets.items()
         }
 
 
-def day_budget(service: Service) -> Budget | None:
-    """The daily budget a service's last answer announced, if it has one and announced it."""
+def governor(service: Service) -> RateGovernor | None:
+    """The rate governor of a service's API client, if it has one."""
     for value in vars(service).values():
         if isinstance(value, ApiClient):
-            return value.governor.day
+            return value.governor
     return None
+
+
+def day_budget(service: Service) -> Budget | None:
+    """The daily budget a service's last answer announced, if it has one and announced it."""
+    found = governor(service)
+    return found.day if found else None
+
+
+def minute_limit(service: Service) -> int | None:
+    """Calls a minute the run may make: the plugin's documented limit, or less if announced."""
+    found = governor(service)
+    if found is None:
+        return None
+    announced = found.minute.limit if found.minute else found.per_minute
+    return min(found.per_minute, announced)
 
 
 def estimate(report: RunReport, run: Run) -> Estimate:
@@ -74,6 +108,7 @@ def estimate(report: RunReport, run: Run) -> Estimate:
         reads=dict(report.calls),
         writes={"source": source_writes, "sink": sink_writes},
         budgets={"source": day_budget(run.source), "sink": day_budget(run.sink)},
+        per_minute={"source": minute_limit(run.source), "sink": minute_limit(run.sink)},
     )
 
 
@@ -93,7 +128,24 @@ def render_estimate(found: Estimate) -> list[str]:
                     f"{budget.resets_at:%Y-%m-%d %H:%M} UTC"
                 )
         lines.append(text)
+    lines.append(_duration(found))
     return lines
+
+
+def _duration(found: Estimate) -> str:
+    """`a real run takes at least 2 min: sink 143 calls at 60 a minute`: the slower side decides."""
+    slowest = max(found.budgets, key=lambda side: found.minutes(side) or 0)
+    minutes, limit = found.minutes(slowest), found.per_minute.get(slowest)
+    if minutes is None or limit is None:
+        return "  duration: unknown (no side announced a minute limit)"
+    took = "under a minute" if minutes == 0 else f"at least {minutes} min"
+    days = max(found.days_short(side) for side in found.budgets)
+    if days:  # the daily budget decides: the run pauses at it and goes on after each reset
+        took = f"{days + 1} days (it pauses when a day's budget is spent and goes on after the reset)"
+    return (
+        f"  a real run takes {took}: {slowest} {found.needed(slowest)} calls at {limit} a minute "
+        "(the calls' own time comes on top)"
+    )
 
 
 def terminal_progress(stream: TextIO) -> Callable[[str, int, int], None]:

@@ -8,6 +8,17 @@ from datetime import UTC, datetime
 
 from connector.contract.report import RunReport
 
+# A dry run did none of it: "would book 103", not "103 booked".
+WOULD = {
+    "booked": "would book",
+    "created": "would create",
+    "updated": "would update",
+    "linked": "would link",
+    "registered": "would register",
+    "skipped": "would skip",
+    "failed": "would fail",
+}
+
 STATUS_WORDS = {
     "success": "done",
     "partial": "PARTIAL: some records were skipped or failed",
@@ -40,13 +51,17 @@ def render_report(report: RunReport) -> str:
         if group == "booked":
             continue  # shown with documents: "103 booked (95 invoices, 8 credit notes)"
         detail = f" ({kinds})" if key == "documents.booked" and kinds else ""
-        groups.setdefault(group, []).append(f"{report.counts[key]} {what}{detail}")
+        count = report.counts[key]
+        said = what.replace("_", " ")
+        text = f"{WOULD[what]} {count}" if report.dry_run and what in WOULD else f"{count} {said}"
+        groups.setdefault(group, []).append(text + detail)
     for group, parts in groups.items():
         lines.append(f"  {group}: {', '.join(parts)}")
     if report.calls:
         lines.append("  API calls: " + ", ".join(f"{side} {count}" for side, count in report.calls.items()))
     for outcome in report.outcomes:
-        lines.append(f"  {outcome.status} {outcome.record}: {outcome.reason}")
+        status = WOULD.get(outcome.status, outcome.status) if report.dry_run else outcome.status
+        lines.append(f"  {status} {outcome.record}: {outcome.reason}")
         if outcome.hint:
             lines.append(f"      what to do: {outcome.hint}")
     for paid in report.paid:

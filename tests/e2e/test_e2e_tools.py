@@ -127,6 +127,7 @@ def test_a_dry_run_shows_payloads_and_the_calls_a_run_needs_against_the_budget_l
     assert '"your_ref": "2027 / 1"' in result.stdout and '"vat_amount": "21.00"' in result.stdout
     assert "sink: a real run needs about" in result.stdout
     assert "budget left today: " in result.stdout and " of 1000000" in result.stdout
+    assert "a real run takes under a minute: " in result.stdout  # this sandbox allows 100,000 a minute
     assert api_calls(exact, "POST", "PUT", "DELETE") == []
 
     as_json = later.run("--dry-run", "--json")
@@ -137,6 +138,7 @@ def test_a_dry_run_shows_payloads_and_the_calls_a_run_needs_against_the_budget_l
     assert data["counts"] == {"customers.created": 1, "documents.booked": 1, "booked.invoices": 1}
     assert sink["writes"] == 2  # one entry, one new customer account
     assert sink["needed"] == sink["reads"] + 2 and sink["left_today"] > 0
+    assert sink["per_minute"] == 100_000 and sink["minutes_at_limit"] == 0
 
 
 def test_show_payload_without_dry_run_is_a_usage_error(world: World) -> None:

@@ -184,8 +184,10 @@ def sync_documents(run: Run) -> None:
                 report.add("documents.booked")
                 report.add(f"booked.{document.kind}s")
                 chosen = choose(document, rules, reference)
+                lines = len(entry.lines)
                 run.plan.append(
-                    f"book    {document.key} {document.number}: journal {journal}, {len(entry.lines)} lines, "
+                    f"book    {document.key} {document.number}: journal {journal}, "
+                    f"{lines} line{'s' * (lines != 1)}, "
                     f"{entry.total_excluding} + VAT {entry.total_vat} {entry.currency}, "
                     f"condition {entry.payment_condition} ({chosen.reason})"
                 )
