@@ -35,7 +35,8 @@ def check(rules_path: Path, refresh: bool, as_json: bool, state_dir: Path | None
 @state_dir_option
 def status(rules_path: Path, offline: bool, as_json: bool, state_dir: Path | None) -> None:
     """Ledger counts, cursors, tokens, failures waiting for a fix, the last run."""
-    from connector.cli.status import read_status, render_status
+    from connector.cli.status import read_status
+    from connector.cli.status_text import render_status
 
     loaded, plugins = load_rules(rules_path)
     found = read_status(loaded, plugins, state_dir=state_dir, offline=offline)
@@ -53,7 +54,8 @@ def status(rules_path: Path, offline: bool, as_json: bool, state_dir: Path | Non
 @state_dir_option
 def history(rules_path: Path, limit: int, run_id: int | None, as_json: bool, state_dir: Path | None) -> None:
     """Past runs, newest first, and their reports."""
-    from connector.cli.status import read_history, render_history, run_dict
+    from connector.cli.status import read_history, run_dict
+    from connector.cli.status_text import render_history
 
     loaded, _ = load_rules(rules_path)
     rows = read_history(loaded, state_dir=state_dir, limit=limit, run_id=run_id)

@@ -29,6 +29,7 @@ class RunReport:
     counts: dict[str, int] = field(default_factory=dict)  # e.g. documents.booked, customers.created
     outcomes: list[Outcome] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)  # API calls per service
+    budgets: dict[str, dict[str, Any]] = field(default_factory=dict)  # each side's day budget after it
     notices: list[str] = field(default_factory=list)
     paid: list[dict[str, str]] = field(default_factory=list)  # invoices set paid: notified with notify.paid
     error: str | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -60,6 +60,18 @@ class MemoryErrorLog:
         return len(moments), min(moments, default=None)
 
 
+@dataclass(frozen=True)
+class DayBudget:
+    """The day's call budget as the service last announced it (in its rate-limit headers)."""
+
+    limit: int
+    remaining: int
+    resets_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"limit": self.limit, "remaining": self.remaining, "resets_at": self.resets_at.isoformat()}
+
+
 @dataclass
 class ServiceContext:
     """What the core hands a service: where its tokens live, how it reaches the network, the time."""
@@ -74,6 +86,7 @@ class ServiceContext:
     calls: dict[str, int] = field(default_factory=dict)  # calls used, per endpoint, for the report
     errors: ErrorLog = field(default_factory=MemoryErrorLog)
     notices: list[str] = field(default_factory=list)  # said to the user in the run's report
+    day_budget: DayBudget | None = None  # as the last answer announced it; None without a daily limit
 
     def notice(self, text: str) -> None:
         """Tell the user something in the run's report (a value changed to fit, ...), once."""
@@ -105,6 +118,9 @@ class Service:
     go_live_checklist: ClassVar[tuple[str, ...]] = ()
     """What a consultant verifies once on the client's real account before the first real run, where
     the plugin rests on a convention the service does not document (`connector check` prints it)."""
+    refresh_token_unused_for: ClassVar[timedelta | None] = None
+    """How long a stored refresh token lasts unused, where the service says (every run renews it);
+    None: until the user revokes it. `connector status` shows when the tokens lapse."""
 
     def __init__(self, options: Mapping[str, Any], context: ServiceContext) -> None:
         self.options = options

@@ -133,6 +133,11 @@ def run_once(
         finally:
             report.finished_at = utcnow()
             report.calls = {"source": source.calls_used, "sink": sink.calls_used}
+            report.budgets = {
+                side: budget.to_dict()
+                for side, service in (("source", source), ("sink", sink))
+                if (budget := service.context.day_budget) is not None
+            }
             for notice in (*source.context.notices, *sink.context.notices):
                 if notice not in report.notices:
                     report.notices.append(notice)

@@ -33,29 +33,7 @@ def render_report(report: RunReport) -> str:
     if report.status == "partial" and not report.outcomes:
         status = "PAUSED: stopped early, nothing failed; the next run continues"
     lines = [f"{report.client}: {title} of {', '.join(report.flows)}: {status}"]
-    groups: dict[str, list[str]] = {}
-    booked = {
-        key.partition(".")[2]: n for key, n in sorted(report.counts.items()) if key.startswith("booked.")
-    }
-    # Which kinds were booked, when there was more than one: "95 invoices, 8 credit notes".
-    kinds = (
-        ", ".join(
-            f"{n} {kind.replace('_', ' ')[:-1] if n == 1 else kind.replace('_', ' ')}"
-            for kind, n in booked.items()
-        )
-        if len(booked) > 1
-        else ""
-    )
-    for key in sorted(report.counts):
-        group, _, what = key.partition(".")
-        if group == "booked":
-            continue  # shown with documents: "103 booked (95 invoices, 8 credit notes)"
-        detail = f" ({kinds})" if key == "documents.booked" and kinds else ""
-        count = report.counts[key]
-        said = what.replace("_", " ")
-        text = f"{WOULD[what]} {count}" if report.dry_run and what in WOULD else f"{count} {said}"
-        groups.setdefault(group, []).append(text + detail)
-    for group, parts in groups.items():
+    for group, parts in counted(report.counts, dry_run=report.dry_run).items():
         lines.append(f"  {group}: {', '.join(parts)}")
     if report.calls:
         lines.append("  API calls: " + ", ".join(f"{side} {count}" for side, count in report.calls.items()))
@@ -71,6 +49,35 @@ def render_report(report: RunReport) -> str:
     if report.error:
         lines.append(f"  stopped: {report.error}")
     return "\n".join(lines)
+
+
+def counted(counts: dict[str, int], *, dry_run: bool = False) -> dict[str, list[str]]:
+    """A report's counts per group as a person reads them: `{"documents": ["103 booked (100
+    invoices, 3 credit notes)"], "customers": ["31 created"]}`; `would book 103` for a dry run."""
+    groups: dict[str, list[str]] = {}
+    booked = {key.partition(".")[2]: n for key, n in sorted(counts.items()) if key.startswith("booked.")}
+    # Which kinds were booked, when there was more than one: "95 invoices, 8 credit notes".
+    kinds = (
+        ", ".join(
+            f"{n} {kind.replace('_', ' ')[:-1] if n == 1 else kind.replace('_', ' ')}"
+            for kind, n in sorted(booked.items(), key=lambda item: -item[1])
+        )
+        if len(booked) > 1
+        else ""
+    )
+    order = ("documents", "customers", "payments")  # what a run is for first
+    for key in sorted(
+        counts, key=lambda k: (order.index(g) if (g := k.partition(".")[0]) in order else 9, k)
+    ):
+        group, _, what = key.partition(".")
+        if group == "booked":
+            continue  # shown with documents: "103 booked (95 invoices, 8 credit notes)"
+        detail = f" ({kinds})" if key == "documents.booked" and kinds else ""
+        count = counts[key]
+        said = what.replace("_", " ")
+        text = f"{WOULD[what]} {count}" if dry_run and what in WOULD else f"{count} {said}"
+        groups.setdefault(group.replace("_", " "), []).append(text + detail)
+    return groups
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -28,8 +28,9 @@ class ClientLock:
     anew, and flock locks belong to the open file).
     """
 
-    def __init__(self, state_dir: str | os.PathLike[str], client: str) -> None:
+    def __init__(self, state_dir: str | os.PathLike[str], client: str, *, purpose: str = "") -> None:
         self.client = client
+        self.purpose = purpose  # "watch mode", say: told to whoever finds the client busy
         self.path: Path = client_file(state_dir, client, ".lock")
         self._fd: int | None = None
 
@@ -52,6 +53,7 @@ class ClientLock:
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
                 "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                **({"purpose": self.purpose} if self.purpose else {}),
             }
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(holder).encode(), 0)
@@ -89,9 +91,34 @@ def _read(fd: int) -> str:
 
 
 def describe_holder(text: str) -> str:
-    """ "pid 4242 on host-1, running since 2026-03-01T10:00:00+00:00", from the lock file's text."""
+    """ "pid 4242 on host-1, running since 2026-03-01T10:00:00+00:00", from the lock file's text
+    ("watch mode, pid ..." when the holder said what it is)."""
     try:
         holder = json.loads(text)
-        return f"pid {holder['pid']} on {holder['host']}, running since {holder['started_at']}"
-    except (ValueError, TypeError, KeyError):
+        what = f"{holder['purpose']}, " if holder.get("purpose") else ""
+        return f"{what}pid {holder['pid']} on {holder['host']}, running since {holder['started_at']}"
+    except (ValueError, TypeError, KeyError, AttributeError):
         return "holder unknown: it is starting right now, or the lock file was edited"
+
+
+def current_holder(state_dir: str | os.PathLike[str], client: str) -> dict[str, str] | None:
+    """Who holds `client`'s lock now (the lock file's details), or None when no one does; takes
+    nothing (the lock is tried and let go at once, its file never written)."""
+    path = client_file(state_dir, client, ".lock")
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                holder = json.loads(_read(fd))
+            except ValueError:
+                holder = None
+            return holder if isinstance(holder, dict) else {}
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

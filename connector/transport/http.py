@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from connector.contract.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
-from connector.contract.services import ServiceContext
+from connector.contract.services import DayBudget, ServiceContext
 
 log = logging.getLogger("connector.http")
 
@@ -238,6 +238,9 @@ class ApiClient:
                     hint="the outcome is unknown; the next run reconciles it before anything is resent",
                 ) from error
             self.governor.observe(self.budgets(response))
+            day = self.governor.day
+            if day is not None:
+                self.context.day_budget = DayBudget(day.limit, day.remaining, day.resets_at)
             status = response.status_code
             if status >= 400 and status != 429:
                 self.context.errors.record(self.service, endpoint, self.context.clock())

@@ -87,7 +87,7 @@ class ClientWorker:
 
     def start(self) -> None:
         directory = state_dir_for(self.path, self.state_dir)
-        self._lock = ClientLock(directory, self.client)
+        self._lock = ClientLock(directory, self.client, purpose="watch mode")
         self._lock.acquire()  # held for the whole watch: a manual run of this client must wait
         self._schedule_all(self.rules)
         self._listen(self.rules)

@@ -147,42 +147,6 @@ def test_show_payload_without_dry_run_is_a_usage_error(world: World) -> None:
     assert "--show-payload goes with --dry-run" in result.stderr
 
 
-# ---------------------------------------------------------------- status and history
-
-
-def test_status_and_history_show_the_ledger_tokens_and_runs_as_tables_and_json(
-    later: World, teamleader: TeamleaderSandbox
-) -> None:
-    teamleader.book_invoice(customer=CUSTOMER, date="2027-03-01", lines=[{"price": 100}])
-    teamleader.book_invoice(customer=CUSTOMER, date="2027-03-02", lines=[{"price": 9, "tax": "12%"}])
-    later.write_rules({"vat": {"12%": None}})
-    assert later.run().returncode == 1
-
-    status = later.cli("status", str(later.rules_path))
-    assert status.returncode == 0, status.stdout + status.stderr
-    assert "1 booked" in status.stdout and "1 skipped" in status.stdout
-    assert "documents.updated_since:" in status.stdout
-    assert "source  2026" in status.stdout and "yes    connected as Demo Boekhouder" in status.stdout
-    assert "waiting for a fix: 1" in status.stdout and "tax rate '12%' is not mapped" in status.stdout
-    assert "PARTIAL" in status.stdout
-
-    data = json.loads(later.cli("status", str(later.rules_path), "--json", "--offline").stdout)
-    assert data["ledger"]["booked"] == 1 and data["ledger"]["skipped"] == 1
-    assert [t["works"] for t in data["tokens"]] == [None, None]  # --offline calls nobody
-    assert data["waiting"][0]["status"] == "skipped" and data["last_run"]["status"] == "partial"
-
-    history = later.cli("history", str(later.rules_path))
-    assert history.returncode == 0
-    assert "run  started" in history.stdout and "partial" in history.stdout
-    assert "1 documents.booked, 1 documents.skipped" in history.stdout
-    runs = json.loads(later.cli("history", str(later.rules_path), "--json", "--limit", "5").stdout)
-    assert [run["status"] for run in runs] == ["partial"]
-    missing = later.cli("history", str(later.rules_path), "--run", "999")
-    assert missing.returncode == 5 and "has no run 999" in missing.stderr
-    one = later.cli("history", str(later.rules_path), "--run", str(runs[0]["id"]))
-    assert "skipped invoice:" in one.stdout and "what to do: add it under vat:" in one.stdout
-
-
 # ---------------------------------------------------------------- ledger show and unlink
 
 

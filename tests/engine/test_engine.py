@@ -138,7 +138,7 @@ def test_documents_are_booked_once_and_a_rerun_writes_nothing(tmp_path: Path, pl
         ("71", "credit_note", "2026 / 1"),
     ]
     assert report.counts["customers.created"] == 1, "one account for the customer of all three"
-    assert "documents: 3 booked (1 credit note, 2 invoices)" in render_report(report)
+    assert "documents: 3 booked (2 invoices, 1 credit note)" in render_report(report)
 
     again, _ = run(rules_for(tmp_path), plugins)
     assert len(FakeSink.entries) == 3

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from connector.contract.errors import ClientBusy
-from connector.state.lock import ClientLock, describe_holder
+from connector.state.lock import ClientLock, current_holder, describe_holder
 
 TRY_LOCK = """
 import sys
@@ -96,3 +96,15 @@ def test_the_lock_file_is_private_and_names_only_a_live_holder(state_dir: Path) 
 def test_an_unreadable_holder_is_reported_as_unknown() -> None:
     assert describe_holder("").startswith("holder unknown")
     assert describe_holder('{"pid": 1, "host": "h", "started_at": "t"}') == "pid 1 on h, running since t"
+
+
+def test_status_learns_who_holds_a_client_without_taking_its_lock(tmp_path: Path) -> None:
+    assert current_holder(tmp_path, "acme") is None, "no lock file yet"
+    with ClientLock(tmp_path, "acme", purpose="watch mode"):
+        holder = current_holder(tmp_path, "acme")
+        assert holder is not None and holder["purpose"] == "watch mode" and holder["pid"] == os.getpid()
+        with pytest.raises(ClientBusy, match="watch mode, pid"):
+            ClientLock(tmp_path, "acme").acquire()
+    assert current_holder(tmp_path, "acme") is None, "released: no one"
+    with ClientLock(tmp_path, "acme"):
+        pass  # and the probe took nothing

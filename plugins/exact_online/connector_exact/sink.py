@@ -27,6 +27,7 @@ documents flow stops 100 short of that so payments can still be read; see `clien
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -69,6 +70,9 @@ class ExactOnlineSink(Sink):
         "credit note: book one, then open it in Exact: its lines and total are negative, its type is 21 "
         "(Sales credit note) and its open item (receivable) is negative; if not, stop and report it",
     )
+    # "if a token is not used for 30 days you should use a new authorization request" (Exact's docs,
+    # quoted in websmurf/laravel-exact-online#19; shared/api/exact-online.md §OAuth)
+    refresh_token_unused_for = timedelta(days=30)
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "description": "Exact Online: where sales entries and customer accounts are booked.",
