@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from connector import rules as rules_module
-from connector.cli.authorize import authorize_service
+from connector.cli.authorize import PastedLines, authorize_service
 from connector.cli.scaffold_text import Section, render_rules
 from connector.contract.errors import ConfigurationError, RuleFileError
 from connector.contract.plugins import Plugins
@@ -68,6 +68,7 @@ class InitRequest:
     state_dir: Path | None = None
     force: bool = False
     timeout: float = 600.0
+    pasted: PastedLines | None = None  # the terminal's lines, for a redirect pasted back by hand
 
 
 def properties(service: type[Service]) -> dict[str, dict[str, Any]]:
@@ -179,11 +180,25 @@ def run_init(request: InitRequest, plugins: Plugins, *, ask: Ask, echo: Callable
             for side in SIDES
         }
         try:
+            by_browser = [
+                side
+                for side in SIDES
+                if not request.refresh_tokens.get(side) and state.tokens_load(side) is None
+            ]
+            if len(by_browser) > 1:
+                titles = " then ".join(services[side].title or services[side].name for side in by_browser)
+                echo(f"connecting {len(by_browser)} accounts, one after the other: {titles}")
             for side in SIDES:
                 token = request.refresh_tokens.get(side)
-                if token or state.tokens_load(side) is None:
+                if token or side in by_browser:
+                    step = f"{by_browser.index(side) + 1} of {len(by_browser)}" if len(by_browser) > 1 else ""
                     who = authorize_service(
-                        services[side], refresh_token=token, echo=echo, timeout=request.timeout
+                        services[side],
+                        refresh_token=token,
+                        echo=echo,
+                        timeout=request.timeout,
+                        step="" if token else step,
+                        pasted=request.pasted,
                     )
                 else:
                     who = services[side].check_authorization()

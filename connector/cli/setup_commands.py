@@ -60,6 +60,7 @@ def init(
     state_dir: Path | None,
 ) -> None:
     """Write a commented rule file from both systems' live reference data."""
+    from connector.cli.authorize import PastedLines
     from connector.cli.scaffold import InitRequest, run_init
 
     def pairs(values: Sequence[str], extra: dict[str, str | None]) -> dict[str, str]:
@@ -84,6 +85,7 @@ def init(
         state_dir=state_dir,
         force=force,
         timeout=timeout,
+        pasted=PastedLines.stdin(),
     )
     written = run_init(
         request,
@@ -118,7 +120,7 @@ def auth(
 ) -> None:
     """Connect the client's source or sink account (OAuth, loopback redirect)."""
     from connector import rules
-    from connector.cli.authorize import run_auth
+    from connector.cli.authorize import PastedLines, run_auth
 
     plugins = Plugins.load()
     loaded = rules.load(rules_path, plugins=plugins)
@@ -130,6 +132,7 @@ def auth(
         state_dir=state_dir,
         echo=click.echo,
         timeout=timeout,
+        pasted=None if refresh_token else PastedLines.stdin(),
     )
     click.echo(f"{loaded.client}: {side} authorized as {who}")
 

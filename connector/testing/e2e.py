@@ -93,9 +93,11 @@ class World:
         )
 
     def popen(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-        """The CLI started, not awaited: for commands that print something and then wait (auth)."""
+        """The CLI started, not awaited: for commands that print something and then wait (auth);
+        its stdin is a pipe, for what a person would type or paste."""
         return subprocess.Popen(
             [_executable(), *args],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

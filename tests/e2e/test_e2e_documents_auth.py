@@ -47,7 +47,7 @@ def test_auth_through_the_loopback_redirect_connects_both_sides_and_a_run_then_w
     for side, who in (("source", "authorized as"), ("sink", "authorized as Demo Boekhouder")):
         result = authorize_in_a_browser(world, side, fresh)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "Open this URL in a browser" in result.stdout
+        assert "open this URL in a browser" in result.stdout
         assert f"demo: {side} {who}" in result.stdout
 
     run = world.run(env=fresh)

@@ -200,14 +200,23 @@ def test_ledger_show_of_an_unknown_document_exits_5_and_says_how_to_name_one(wor
 # ---------------------------------------------------------------- init
 
 
-def open_printed_url(process: subprocess.Popen[str], printed: list[str]) -> None:
-    """Read the command's output up to the next URL and open it as a browser would."""
+def open_printed_url(process: subprocess.Popen[str], printed: list[str], *, paste: bool = False) -> None:
+    """Read the command's output up to the next URL and open it as a browser would; with `paste`,
+    as a browser on another machine would: the redirect is not followed, and its address is pasted
+    into the command's terminal instead."""
     assert process.stdout is not None
     for line in process.stdout:
         printed.append(line)
         if line.strip().startswith("http"):
-            landing = httpx.get(line.strip(), follow_redirects=True, timeout=10)
-            assert landing.status_code == 200, landing.text
+            if not paste:
+                landing = httpx.get(line.strip(), follow_redirects=True, timeout=10)
+                assert landing.status_code == 200, landing.text
+                return
+            approved = httpx.get(line.strip(), follow_redirects=False, timeout=10)
+            assert approved.is_redirect and "code=" in approved.headers["location"], approved.text
+            assert process.stdin is not None
+            process.stdin.write("not the address\n" + approved.headers["location"] + "\n")
+            process.stdin.flush()
             return
     raise AssertionError("no URL printed:\n" + "".join(printed))
 
@@ -219,14 +228,20 @@ def test_init_through_the_browser_then_validate_check_and_run_all_pass(
     process = world.popen("init", "--department", "Acme BV", "--division", "1234567", "--client", "acme")
     printed: list[str] = []
     try:
-        open_printed_url(process, printed)  # the source
-        open_printed_url(process, printed)  # the sink
+        open_printed_url(process, printed)  # the source, in this machine's browser
+        open_printed_url(process, printed, paste=True)  # the sink, on a machine without a browser
         out, err = process.communicate(timeout=60)
     except BaseException:
         process.kill()
         process.communicate()
         raise
     assert process.returncode == 0, "".join(printed) + out + err
+    said = "".join(printed) + out
+    assert "connecting 2 accounts, one after the other: Teamleader Focus then Exact Online" in said
+    assert "Teamleader Focus (1 of 2): open this URL" in said and "Exact Online (2 of 2): open" in said
+    assert "No browser on this machine? Open the URL on another one" in said
+    assert "That is not the address the browser was sent to" in said, "junk pasted is refused"
+    assert "sink: authorized as Demo Boekhouder" in said
     written = tmp_path / "rules" / "acme.yaml"
     text = written.read_text()
     assert 'department: "Acme BV"' in text and "client_secret: ${EXACT_CLIENT_SECRET}" in text
