@@ -43,7 +43,7 @@ def test_status_says_how_the_last_run_went_what_waits_and_until_when_it_is_autho
     assert "documents   1 in the books; 0 failed, 1 skipped" in out
     assert "waiting     1 for a fix (below)" in out and "tax rate '12%' is not mapped" in out
     assert "what to do: add it under vat" in out
-    # Exact's refresh token lapses after 30 days unused (shared/api/exact-online.md); Teamleader's not
+    # Exact's refresh token lapses after 30 days unused (docs/api/exact-online.md §2.2); Teamleader's not
     assert re.search(r"sink: works, connected as Demo Boekhouder\n +valid until .* \(in (29|30) days\)", out)
     assert "source: works" in out and "valid until revoked in the service" in out
     assert re.search(r"sink: \d+ of 1000000 calls left today, resets", out)

@@ -71,7 +71,7 @@ class ExactOnlineSink(Sink):
         "(Sales credit note) and its open item (receivable) is negative; if not, stop and report it",
     )
     # "if a token is not used for 30 days you should use a new authorization request" (Exact's docs,
-    # quoted in websmurf/laravel-exact-online#19; shared/api/exact-online.md §OAuth)
+    # quoted in websmurf/laravel-exact-online#19; docs/api/exact-online.md §2.2)
     refresh_token_unused_for = timedelta(days=30)
     options_schema: ClassVar[dict[str, Any]] = {
         "type": "object",

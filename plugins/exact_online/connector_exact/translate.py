@@ -3,7 +3,7 @@
 Pure functions, no HTTP: what an account, a sales entry, a payment term or a reference-data row looks
 like on each side.
 
-Conventions, each from the API notes (shared/api/exact-online.md) or, where they are silent, chosen
+Conventions, each from the API notes (docs/api/exact-online.md) or, where they are silent, chosen
 here and written down:
 
 - **Dates** come back as ``/Date(ms)/`` (optionally ``/Date(ms+0100)/``): Exact's wall-clock time
