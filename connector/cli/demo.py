@@ -8,20 +8,29 @@ environment, authorizes both sides with sandbox-issued refresh tokens (as `conne
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from connector import rules as rules_module
+from connector.cli.plan import terminal_progress
 from connector.contract.errors import ConfigurationError
 from connector.contract.plugins import Plugins
 from connector.contract.sandboxes import Sandbox
+from connector.engine.run import Run
 from connector.engine.runner import build_services, flows_for, run_once
 from connector.reporting.render import render_report
 from connector.state.lock import ClientLock
 from connector.state.store import StateStore
 
 DEMO_RULES = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
+
+
+def show_progress(run: Run) -> None:
+    """The run's progress line on the terminal (never in a pipe or a file)."""
+    if sys.stderr.isatty():
+        run.progress = terminal_progress(sys.stderr)
 
 
 def run_demo(
@@ -60,7 +69,9 @@ def run_demo(
             finally:
                 source.close()
                 sink.close()
-        report, _ = run_once(rules, plugins, flows=flows_for(rules, None), state_dir=directory)
+        report, _ = run_once(
+            rules, plugins, flows=flows_for(rules, None), state_dir=directory, on_run=show_progress
+        )
         echo(render_report(report))
         echo(f"state kept in {directory}")
         return 0 if report.status == "success" else 1

@@ -10,6 +10,8 @@ line shows how far the documents are; never in a pipe, a file or CI, where it wo
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +28,8 @@ from connector.engine.runner import exit_code, flows_for, run_once
 from connector.reporting.render import in_place, render_report
 from connector.state.refcache import to_jsonable
 from connector.transport.http import ApiClient, Budget, RateGovernor
+
+PACE_WINDOW = 60.0  # seconds of progress the time left is judged on: one rate-limit minute
 
 
 @dataclass(frozen=True)
@@ -148,21 +152,43 @@ def _duration(found: Estimate) -> str:
     )
 
 
-def terminal_progress(stream: TextIO) -> Callable[[str, int, int], None]:
-    """A one-line progress display on `stream` (a terminal), rewritten in place."""
+def terminal_progress(
+    stream: TextIO, clock: Callable[[], float] = time.monotonic
+) -> Callable[[str, int, int], None]:
+    """A one-line progress display on `stream` (a terminal), rewritten in place. Once a minute has
+    passed it adds the time left at the last minute's pace (`about 1 min 40 s left`): services limit
+    calls per minute, so a run goes in bursts, and only a whole minute shows its real pace."""
+    samples: dict[str, deque[tuple[float, int]]] = {}
 
     def show(flow: str, done: int, total: int) -> None:
         if total <= 1:
             return
         if done >= total:
             stream.write(in_place("") + "\r")
-        else:
-            width = 30
-            filled = width * done // total
-            stream.write(in_place(f"{flow}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"))
+            stream.flush()
+            return
+        now = clock()
+        seen = samples.setdefault(flow, deque())
+        seen.append((now, done))
+        base = None
+        while len(seen) > 1 and now - seen[1][0] >= PACE_WINDOW:
+            seen.popleft()  # keep the newest sample that is at least a window old
+        if now - seen[0][0] >= PACE_WINDOW:
+            base = seen[0]
+        width = 30
+        filled = width * done // total
+        line = f"{flow}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if base is not None and done > base[1]:
+            line += f", about {_left((now - base[0]) / (done - base[1]) * (total - done))} left"
+        stream.write(in_place(line))
         stream.flush()
 
     return show
+
+
+def _left(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    return f"{whole} s" if whole < 60 else f"{whole // 60} min {whole % 60:02d} s"
 
 
 def run_command(

@@ -34,3 +34,26 @@ def test_a_first_sync_beyond_todays_budget_says_how_many_days() -> None:
     lines = render_estimate(estimate(11_991))
     assert "NOT ENOUGH" in lines[1]
     assert "a real run takes 3 days (it pauses when a day's budget is spent" in lines[-1]
+
+
+def test_the_progress_line_says_how_long_is_left_at_the_last_minutes_pace() -> None:
+    """What `connector run` and `connector demo` show on a terminal while Exact's limit paces them:
+    29 documents in the first second (the minute's burst), then 29 a minute."""
+    import io
+
+    from connector.cli.plan import terminal_progress
+
+    ticks = [(0.0, 0), (1.0, 29), (30.0, 40), (61.0, 58), (121.0, 87)]
+    moments = iter(moment for moment, _ in ticks)
+    stream = io.StringIO()
+    show = terminal_progress(stream, clock=lambda: next(moments))
+    lines = []
+    for _, done in ticks:
+        show("documents", done, 103)
+        lines.append(stream.getvalue().split("\r")[-1])
+    assert "29/103" in lines[1] and "left" not in lines[1], "no guess from the first burst"
+    assert "left" not in lines[2]
+    assert "58/103" in lines[3] and "about 1 min 33 s left" in lines[3]  # 45 more at 29 in 60 s
+    assert "87/103" in lines[4] and "about 33 s left" in lines[4]
+    show("documents", 103, 103)
+    assert stream.getvalue().endswith("\r"), "the line is wiped when done"
