@@ -49,10 +49,9 @@ class Estimate:
         """Whole minutes a real run waits for `side`'s minute limit: the first minute's calls go at
         once, each further minute's after it (a sliding window of 60 s, as the governor keeps)."""
         limit = self.per_minute.get(side)
-        need = self.needed(side)
-        if not limit or not need:
-            return None if not limit else 0
-        return -(-need // limit) - 1
+        if not limit:
+            return None
+        return max(-(-self.needed(side) // limit) - 1, 0)
 
     def days_short(self, side: str) -> int:
         """Days beyond today a real run needs, when today's budget is too small."""

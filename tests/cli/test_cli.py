@@ -110,7 +110,8 @@ def test_secrets_never_appear_in_output(secret: str, tmp_path: Path) -> None:
 
 
 def test_sandbox_starts_both_simulators_quickly_and_stops_on_ctrl_c() -> None:
-    """`connector sandbox` prints both URLs within two seconds and stops cleanly on SIGINT."""
+    """`connector sandbox` prints both URLs and stops cleanly on SIGINT (the time is only a hang guard:
+    start-up speed is not a test's business)."""
     import signal
     import time
 
