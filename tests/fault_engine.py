@@ -3,6 +3,7 @@ clock (every wait advances the clocks instead of sleeping), and what counts both
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -72,7 +73,10 @@ class Engine:
         self.teamleader.clock.advance(seconds)
 
     def clock(self) -> datetime:
-        if self.tick:
+        # Only the booking's readings move it: the reader thread reads the clock concurrently,
+        # and a clock that jumped 3 s at each of its readings would age a token between another
+        # thread's check and its request, which no real clock does.
+        if self.tick and threading.current_thread() is threading.main_thread():
             self.advance(self.tick)
         return self.exact.clock.now()
 

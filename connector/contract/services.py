@@ -13,7 +13,7 @@ rule file's flows need.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -154,8 +154,46 @@ class Service:
         """Release connections. Called once at the end of every run."""
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One document as a source's list shows it, before its details are read: enough to tell
+    whether reading it would be a call spent on nothing new."""
+
+    kind: DocumentKind
+    id: str
+    updated_at: datetime | None = None
+    date: date | None = None  # the document's date, so that documents are booked in date order
+    number: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
 class Source(Service):
-    """Where documents come from; where payments and imported customers go."""
+    """Where documents come from; where payments and imported customers go.
+
+    A source reads documents in two steps, so that the engine can read ahead while it books, stop
+    in the middle of a day's budget and go on the next day without reading anything twice:
+    `listing` pages through what changed (cheap: one call a page), `details` reads the documents
+    the engine still needs. `documents` is the two together.
+    """
+
+    def listing(
+        self,
+        *,
+        kinds: Iterable[DocumentKind],
+        start_date: date,
+        updated_since: datetime | None,
+        unchanged: Collection[str] = (),
+    ) -> Iterator[list[Listed]]:
+        """Pages of the documents `documents` would yield (same arguments), without their details."""
+        raise NotImplementedError
+
+    def details(self, listed: Sequence[Listed], start_date: date | None = None) -> Iterator[Document]:
+        """The documents of `listed`, each with its customer filled in; ones that no longer exist,
+        are no longer booked or are dated before `start_date` are left out."""
+        raise NotImplementedError
 
     def tax_rates(self) -> list[TaxRate]:
         """Every tax rate of the configured department."""
@@ -175,7 +213,11 @@ class Source(Service):
         `unchanged` holds the keys of documents the caller already has as they were at exactly
         `updated_since`: a source whose filter includes that moment may leave them out, and spare the
         calls that reading them again would cost."""
-        raise NotImplementedError
+        pages = self.listing(
+            kinds=kinds, start_date=start_date, updated_since=updated_since, unchanged=unchanged
+        )
+        for page in pages:
+            yield from self.details(page, start_date)
 
     def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:
         """The documents with these `Document.key`s (to retry earlier failures)."""

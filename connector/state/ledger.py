@@ -36,6 +36,10 @@ def to_text(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def _text(moment: datetime | None) -> str | None:
+    return to_text(moment) if moment is not None else None
+
+
 def from_text(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -62,6 +66,7 @@ class LedgerEntry:
     booked_at: datetime | None
     paid_at: datetime | None
     payment_amount: Decimal | None
+    source_updated_at: datetime | None = None  # when the source last changed it, as last read
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> LedgerEntry:
@@ -81,6 +86,7 @@ class LedgerEntry:
             booked_at=from_text(row["booked_at"]),
             paid_at=from_text(row["paid_at"]),
             payment_amount=Decimal(amount) if amount is not None else None,
+            source_updated_at=from_text(row["source_updated_at"]),
         )
 
     @property
@@ -138,7 +144,14 @@ class LedgerTables:
         rows = self._rows("SELECT * FROM ledger WHERE source_key = ?", (key,))
         return LedgerEntry.from_row(rows[0]) if rows else None
 
-    def ledger_record_intent(self, key: str, kind: str, number: str | None, content_hash: str | None) -> None:
+    def ledger_record_intent(
+        self,
+        key: str,
+        kind: str,
+        number: str | None,
+        content_hash: str | None,
+        source_updated_at: datetime | None = None,
+    ) -> None:
         """Say a remote write of `key` is about to happen; commit this before making the call.
 
         Raises ValueError for a record already booked or linked: writing it again would duplicate it.
@@ -149,11 +162,13 @@ class LedgerTables:
                 raise ValueError(f"{key} is already {current.status} as {current.target_id}")
             now = self._now()
             db.execute(
-                "INSERT INTO ledger (source_key, kind, number, content_hash, status, first_seen, updated_at) "
-                "VALUES (?, ?, ?, ?, 'intent', ?, ?) ON CONFLICT (source_key) DO UPDATE SET "
-                "kind = excluded.kind, number = excluded.number, content_hash = excluded.content_hash, "
-                "status = 'intent', updated_at = excluded.updated_at",
-                (key, kind, number, content_hash, now, now),
+                "INSERT INTO ledger (source_key, kind, number, content_hash, status, first_seen, updated_at, "
+                "source_updated_at) VALUES (?, ?, ?, ?, 'intent', ?, ?, ?) "
+                "ON CONFLICT (source_key) DO UPDATE SET kind = excluded.kind, number = excluded.number, "
+                "content_hash = excluded.content_hash, "
+                "status = 'intent', updated_at = excluded.updated_at, "
+                "source_updated_at = excluded.source_updated_at",
+                (key, kind, number, content_hash, now, now, _text(source_updated_at)),
             )
 
     def ledger_record_result(
@@ -165,6 +180,7 @@ class LedgerTables:
         kind: str | None = None,
         number: str | None = None,
         content_hash: str | None = None,
+        source_updated_at: datetime | None = None,
     ) -> None:
         """Record that the target has `key` as `target_id`: "booked" by connector, or "linked" when
         found there already. A key without an intent row (a link found before writing) is created,
@@ -176,15 +192,27 @@ class LedgerTables:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO ledger (source_key, kind, number, target_id, content_hash, status, first_seen, "
-                "updated_at, booked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "updated_at, booked_at, source_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (source_key) DO UPDATE SET target_id = excluded.target_id, "
                 "status = excluded.status, updated_at = excluded.updated_at, "
                 "booked_at = CASE WHEN status IN ('booked', 'linked') THEN booked_at "
                 "ELSE excluded.booked_at END, "
                 "number = coalesce(excluded.number, number), "
                 "content_hash = coalesce(excluded.content_hash, content_hash), "
+                "source_updated_at = coalesce(excluded.source_updated_at, source_updated_at), "
                 "last_error = NULL, hint = NULL",
-                (key, kind or _kind_of(key), number, target_id, content_hash, status, now, now, now),
+                (
+                    key,
+                    kind or _kind_of(key),
+                    number,
+                    target_id,
+                    content_hash,
+                    status,
+                    now,
+                    now,
+                    now,
+                    _text(source_updated_at),
+                ),
             )
 
     def ledger_fail(

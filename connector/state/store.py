@@ -30,6 +30,7 @@ from connector.contract.tokens import Tokens
 from connector.state.files import SIDE_FILES, client_file, ensure_private_dir, ensure_private_file, fsync_path
 from connector.state.ledger import LedgerTables, from_text, to_text
 from connector.state.migrations import MIGRATIONS
+from connector.state.parked import ParkedTables
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -48,7 +49,7 @@ class RunRow:
     report: dict[str, Any]
 
 
-class StateStore(LedgerTables):
+class StateStore(LedgerTables, ParkedTables):
     """A client's state database. Open one per process; threads share it through an internal lock.
 
     Writes go through `transaction()`, which nests (an inner block is a savepoint): a caller can

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from connector.contract.errors import BudgetExhausted, RetriableError
 from connector.contract.records import Customer, Document, DocumentKind, JournalEntry, Payment, PaymentStatus
-from connector.contract.services import ReferenceData, Sink, Source
+from connector.contract.services import Listed, ReferenceData, Sink, Source
 
 
 class FakeClock:
@@ -43,25 +43,32 @@ class FakeSource(Source):
     name = "fake_source"
     options_schema: ClassVar[dict[str, Any]] = {"type": "object"}
     documents_queue: ClassVar[list[Document]] = []
+    page_size: ClassVar[int] = 100
     paid: ClassVar[dict[str, tuple[Decimal, date]]] = {}
     customers_saved: ClassVar[dict[str, Customer]] = {}
+    read: ClassVar[list[str]] = []  # what was asked for: "listing", or the key of a document read
+    pages_listed: ClassVar[int] = 0  # pages of the last listing
 
     @classmethod
     def reset(cls) -> None:
+        cls.read = []
         cls.documents_queue = []
         cls.paid = {}
         cls.customers_saved = {}
 
-    def documents(
+    def listing(
         self,
         *,
         kinds: Iterable[DocumentKind],
         start_date: date,
         updated_since: datetime | None,
         unchanged: Collection[str] = (),
-    ) -> Iterator[Document]:
-        self.context.calls["documents"] = self.context.calls.get("documents", 0) + 1
+    ) -> Iterator[list[Listed]]:
+        self.context.calls["listing"] = self.context.calls.get("listing", 0) + 1
+        self.read.append("listing")
+        type(self).pages_listed = 0
         wanted = set(kinds)
+        page: list[Listed] = []
         for document in self.documents_queue:
             if document.kind not in wanted or document.date < start_date:
                 continue
@@ -69,7 +76,25 @@ class FakeSource(Source):
                 continue  # inclusive, like the services it stands in for
             if document.key in unchanged and document.updated_at == updated_since:
                 continue
-            yield document
+            page.append(
+                Listed(document.kind, document.id, document.updated_at, document.date, document.number)
+            )
+            if len(page) == self.page_size:
+                type(self).pages_listed += 1
+                yield page
+                page = []
+        if page:
+            type(self).pages_listed += 1
+            yield page
+
+    def details(self, listed: Sequence[Listed], start_date: date | None = None) -> Iterator[Document]:
+        self.context.calls["details"] = self.context.calls.get("details", 0) + len(listed)
+        self.read.extend(item.key for item in listed)
+        by_key = {document.key: document for document in self.documents_queue}
+        for item in listed:
+            document = by_key.get(item.key)
+            if document is not None and (start_date is None or document.date >= start_date):
+                yield document
 
     def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:
         wanted = set(keys)

@@ -3,127 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from engine_cases import HOOLI, PIED_PIPER, RATE_6, RATE_21, booked_refs, document, rules_for, run
 
-from connector import hookimpl
 from connector.contract.errors import RuleFileError
 from connector.contract.plugins import Plugins
 from connector.contract.records import (
-    Customer,
-    Document,
     Failure,
     JournalEntry,
-    Line,
     PaymentStatus,
-    TaxRate,
-    TaxTotal,
-    Totals,
-    cents,
 )
-from connector.contract.services import (
-    AccountInfo,
-    JournalInfo,
-    PaymentConditionInfo,
-    ReferenceData,
-    VatCode,
-)
-from connector.engine.runner import flows_for, run_once
+from connector.engine.runner import flows_for
 from connector.reporting.render import render_report
-from connector.rules.model import Rules, SyncRules, VatRule
+from connector.rules.model import SyncRules, VatRule
 from connector.state.store import StateStore
 from connector.testing import FakeSink, FakeSource
-from connector.testing.rules import make_rules
-
-RATE_21 = TaxRate("tr-21", "21%", Decimal("0.21"))
-RATE_6 = TaxRate("tr-6", "6%", Decimal("0.06"))
-PIED_PIPER = Customer("c-1", "company", "Pied Piper", vat_number="BE0899623035")
-HOOLI = Customer("c-2", "company", "Hooli", vat_number="BE0477472701")
-
-REFERENCE = ReferenceData(
-    vat_codes={
-        "4": VatCode("4", "21% excl", "E", Decimal("0.21")),
-        "2": VatCode("2", "6% excl", "E", Decimal("0.06")),
-        "1": VatCode("1", "21% incl", "I", Decimal("0.21")),
-    },
-    journals={"70": JournalInfo("70", "Verkoopboek", 20), "71": JournalInfo("71", "Creditnota's", 21)},
-    accounts={"7000": AccountInfo("7000", "Omzet", 110, "gl-7000")},
-    payment_conditions={"30": PaymentConditionInfo("30", "30 dagen", 30, 0, Decimal(0), "B")},
-)
-
-
-def rules_for(tmp_path: Path, **changes: object) -> Rules:
-    rules = make_rules(
-        vat=(VatRule("21%", "4"),),
-        revenue_account="7000",
-        path=tmp_path / "acme.yaml",
-    )
-    return dataclasses.replace(rules, **changes)  # type: ignore[arg-type]
-
-
-def document(
-    number: int,
-    *,
-    kind: str = "invoice",
-    customer: Customer = PIED_PIPER,
-    lines: tuple[tuple[str, str, TaxRate], ...] = (("Consultancy", "100.00", RATE_21),),
-    day: int = 10,
-    updated: int = 1,
-) -> Document:
-    built = tuple(
-        Line(text, Decimal(1), Decimal(price), rate, Decimal(price), Decimal(price))
-        for text, price, rate in lines
-    )
-    per_rate: dict[Decimal, Decimal] = {}
-    for line in built:
-        per_rate[line.tax_rate.rate] = per_rate.get(line.tax_rate.rate, Decimal(0)) + line.amount
-    taxes = tuple(TaxTotal(rate, taxable, cents(taxable * rate)) for rate, taxable in per_rate.items())
-    excluding = sum((t.taxable for t in taxes), Decimal(0))
-    including = excluding + sum((t.tax for t in taxes), Decimal(0))
-    return Document(
-        id=f"{kind}-{number}",
-        kind=kind,  # type: ignore[arg-type]
-        number=f"2026 / {number}",
-        date=date(2026, 3, day),
-        customer=customer,
-        currency="EUR",
-        lines=built,
-        totals=Totals(excluding, including, taxes, payable=including, due=including),
-        updated_at=datetime(2026, 3, day, 12, updated, tzinfo=UTC),
-    )
-
-
-@pytest.fixture
-def plugins() -> Iterator[Plugins]:
-    class Fakes:
-        @hookimpl
-        def register_sources(self, register: object) -> None:
-            register(FakeSource)  # type: ignore[operator]
-
-        @hookimpl
-        def register_sinks(self, register: object) -> None:
-            register(FakeSink)  # type: ignore[operator]
-
-    loaded = Plugins.load()
-    fakes = Fakes()
-    loaded.manager.register(fakes)
-    FakeSource.reset()
-    FakeSink.reset(REFERENCE)
-    yield loaded
-    loaded.manager.unregister(fakes)
-
-
-def run(rules: Rules, plugins: Plugins, flows: tuple[str, ...] = ("documents",), **options: object):  # type: ignore[no-untyped-def]
-    report, plan = run_once(rules, plugins, flows=flows, **options)  # type: ignore[arg-type]
-    return report, plan
-
-
-def booked_refs() -> list[str]:
-    return sorted(entry.your_ref for entry in FakeSink.entries.values())
 
 
 def test_documents_are_booked_once_and_a_rerun_writes_nothing(tmp_path: Path, plugins: Plugins) -> None:
@@ -289,23 +188,51 @@ def test_a_spent_budget_stops_documents_cleanly_payments_still_run_and_the_next_
     assert report.status == "partial" and report.incomplete
     assert any(notice.startswith("documents: the daily call budget") for notice in report.notices)
     assert FakeSink.log[-1] == "payment_changes", "the payments flow still ran after documents paused"
+    assert any(notice == "documents: 1 left for the next run, read and kept" for notice in report.notices)
     with StateStore.for_client(tmp_path, "acme") as state:
-        place = state.cursor_get("documents.updated_since")
-    third = document(3, updated=3).updated_at
-    assert third is not None and place == (third - timedelta(seconds=1)).isoformat(), "read again from doc 3"
+        assert [p.source_key for p in state.parked()] == ["invoice:invoice-3"], "read, not booked: kept"
     FakeSink.writes_left = None
+    FakeSource.read = []
     report, _ = run(rules_for(tmp_path), plugins)
     assert booked_refs() == ["2026 / 1", "2026 / 2", "2026 / 3"]
     assert report.status == "success"
+    assert FakeSource.read == ["listing"], "the kept document is not read again"
+    with StateStore.for_client(tmp_path, "acme") as state:
+        assert list(state.parked()) == []
+    FakeSource.read = []
+    run(rules_for(tmp_path), plugins)
+    assert FakeSource.read == ["listing"], "an idle rerun lists and reads nothing"
 
 
 def test_a_document_changed_in_the_cursors_own_second_is_still_booked(
     tmp_path: Path, plugins: Plugins
 ) -> None:
-    """The rerun skips what it saw at the cursor's moment, never a new document of that same moment."""
-    FakeSource.documents_queue = [document(1, updated=5)]
+    """The rerun skips what it saw at the cursor's moment, never a new document of that same moment.
+    (A moment just now: one safely in the past is stepped past, see the next test.)"""
+    moment = datetime.now(UTC).replace(microsecond=0)
+    FakeSource.documents_queue = [dataclasses.replace(document(1), updated_at=moment)]
     run(rules_for(tmp_path), plugins)
-    FakeSource.documents_queue.append(document(2, updated=5))
+    FakeSource.documents_queue.append(dataclasses.replace(document(2), updated_at=moment))
+    FakeSource.read = []
     report, _ = run(rules_for(tmp_path), plugins)
     assert report.counts.get("documents.booked") == 1
     assert booked_refs() == ["2026 / 1", "2026 / 2"]
+    assert FakeSource.read == ["listing", "invoice:invoice-2"], "the one seen then is not read again"
+
+
+def test_a_crowded_second_safely_in_the_past_is_listed_once_then_stepped_past(
+    tmp_path: Path, plugins: Plugins
+) -> None:
+    """A bulk import changes 300 documents in one second: once that second is ten minutes old, the
+    cursor moves past it, and an idle rerun's list asks for nothing of it."""
+    FakeSource.documents_queue = [document(n, updated=5) for n in range(1, 301)]
+    run(rules_for(tmp_path), plugins)
+    with StateStore.for_client(tmp_path, "acme") as state:
+        place = json.loads(state.cursor_get("documents.updated_since") or "{}")
+    moment = document(1, updated=5).updated_at
+    assert moment is not None
+    assert place == {"since": (moment + timedelta(seconds=1)).isoformat(), "seen": []}
+    FakeSource.read = []
+    run(rules_for(tmp_path), plugins)
+    assert FakeSource.read == ["listing"]
+    assert FakeSource.pages_listed == 0, "not one of the 300 is listed again"

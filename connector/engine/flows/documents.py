@@ -1,50 +1,37 @@
 """Documents, source → target: booked invoices and credit notes become journal entries, never twice.
 
-The order of one run:
+A run streams: a reader thread lists what changed since the cursor and reads the documents' details
+(`document_reader`), while this thread books them a batch at a time (`document_booking`), so the
+source's calls overlap the target's and memory stays flat however many documents there are.
 
-1. the target's reference data, read once, and the mapping checked against it: a VAT code that is
-   missing or inclusive, a missing journal or account stops the run before anything is written;
-2. the documents changed since the cursor (all of them on the first run, or since `--since`), plus
-   the ones that failed before, whatever their date;
-3. for each: a document the ledger has booked is left alone (a change after booking is reported);
-   one the source says it cannot vouch for (`Document.failure`) fails with the source's reason; its
-   template fields are rendered; then one bulk look-up in the target by (journal, kind,
-   your_ref) links entries that are already there (booked by hand, or by a run that crashed after
-   writing), so they are never booked again;
-4. the rest: the customer's account found or created, the entry built (amounts to the cent), the
-   intent recorded, the entry booked, the result recorded;
-5. the cursor moves to the newest document seen, only after all of that.
+When the run pauses (the target's daily budget is spent, an endpoint's circuit opens) or is asked
+to stop, what it read or listed and did not book is parked in the state: the next run books it
+without reading it again. The cursor moves to the newest change of a list read to its end, once
+every document of that list is booked, failed, skipped or parked; a second crowded with changes
+(a bulk import) is stepped past once it is safely in the past, so it is not listed again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from datetime import UTC, datetime, timedelta
 
-from connector.contract.errors import (
-    ApiError,
-    Paused,
-    RecordError,
-    RecordFailed,
-    RecordSkipped,
-    RetriableError,
-    RuleFileError,
-)
 from connector.contract.records import Document, DocumentKind
-from connector.engine.fingerprint import content_hash
-from connector.engine.flows.customer_links import CustomerLinker
-from connector.engine.mapping import build_entry
-from connector.engine.payment_terms import choose
-from connector.engine.preflight import check_mapping
+from connector.engine.flows.document_booking import Booking, BookingStopped, journal_for
+from connector.engine.flows.document_reader import DocumentReader, Listing, parked_rows
 from connector.engine.run import Run
-from connector.engine.templates import Templates
 from connector.testing import killpoints
+
+__all__ = ["CURSOR", "journal_for", "kinds_synced", "read_cursor", "sync_documents"]
 
 log = logging.getLogger("connector.documents")
 
 CURSOR = "documents.updated_since"
+LOOKUP_BATCH = 120
+"""Documents per look-up round in the target (a sink that looks up 40 references a call makes three)."""
+SETTLED = timedelta(minutes=10)
+"""A change this old is visible in every list: its second is not listed again."""
 
 
 def kinds_synced(run: Run) -> list[DocumentKind]:
@@ -54,12 +41,6 @@ def kinds_synced(run: Run) -> list[DocumentKind]:
     if run.rules.sync.credit_notes:
         kinds.append("credit_note")
     return kinds
-
-
-def journal_for(run: Run, kind: DocumentKind) -> str:
-    journal = run.rules.journals.invoices if kind == "invoice" else run.rules.journals.credit_notes
-    assert journal is not None, "the rule file's checks require a journal for every synced kind"
-    return journal
 
 
 def read_cursor(run: Run) -> tuple[datetime | None, frozenset[str]]:
@@ -74,191 +55,93 @@ def read_cursor(run: Run) -> tuple[datetime | None, frozenset[str]]:
     if value.startswith("{"):
         data = json.loads(value)
         return datetime.fromisoformat(data["since"]), frozenset(data.get("seen", ()))
-    return datetime.fromisoformat(value), frozenset()  # a place kept by a paused run
+    return datetime.fromisoformat(value), frozenset()  # a place kept by an older version
 
 
-def collect(run: Run) -> list[Document]:
-    """Changed documents, and the ones to retry; each once, in date order."""
-    kinds = kinds_synced(run)
-    since, seen = read_cursor(run)
-    documents = {
-        document.key: document
-        for document in run.source.documents(
-            kinds=kinds, start_date=run.rules.sync.start_date, updated_since=since, unchanged=seen
-        )
-    }
-    retry = [key for key in run.state.ledger_failed_keys() if key not in documents]
-    retry += [key for key in run.state.ledger_keys("skipped") if key not in documents]
-    retry += [key for key in run.state.ledger_keys("intent") if key not in documents]
-    if retry:
-        for document in run.source.documents_by_key(retry):
-            documents[document.key] = document
-    return sorted(documents.values(), key=lambda d: (d.date, d.kind, d.number))
+def retry_keys(run: Run) -> list[str]:
+    """Documents to read again whatever the cursor: failed, skipped, or caught between intent and result."""
+    state = run.state
+    return [*state.ledger_failed_keys(), *state.ledger_keys("skipped"), *state.ledger_keys("intent")]
 
 
 def sync_documents(run: Run) -> None:
-    rules, state, report = run.rules, run.state, run.report
-    documents = collect(run)
-    templates = Templates(rules)
-    pending: list[tuple[Document, str, str, str]] = []  # document, your_ref, description, hash
-    newest: datetime | None = None
-    for document in documents:
-        if document.updated_at and (newest is None or document.updated_at > newest):
-            newest = document.updated_at
-        fingerprint = content_hash(document)
-        known = state.ledger_get(document.key)
-        if known is not None and known.done:
-            if document.failure is not None:
-                continue  # booked already; what the source cannot vouch for today cannot be compared
-            if known.content_hash and known.content_hash != fingerprint:
-                reason = (
-                    f"{document.number} changed in the source after it was booked as {known.target_id}; "
-                    "it is not booked again"
-                )
-                report.skip(document.key, reason, "correct the entry in the target by hand if needed")
-                if not run.dry_run:
-                    state.ledger_record_result(
-                        document.key, known.target_id or "", known.status, content_hash=fingerprint
-                    )
-            continue
-        if document.failure is not None:
-            failure = document.failure
-            record_problem(
-                run, document, RecordFailed(failure.message, record_id=document.key, hint=failure.hint)
-            )
-            continue
-        try:
-            your_ref = templates.your_ref(document)
-            description = templates.description(document)
-        except RecordError as error:
-            record_problem(run, document, error)
-            continue
-        pending.append((document, your_ref, description, fingerprint))
-
-    if not pending:  # nothing to book: the target's reference data is not even read
-        advance_cursor(run, documents, newest)
+    started = run.state.clock()
+    since, seen = read_cursor(run)
+    reader = DocumentReader(run, kinds_synced(run), since, seen, retry_keys(run)).start()
+    booking = Booking(run)
+    done = 0
+    batch: list[Document] = []
+    try:
+        while True:
+            run.tick("documents", done, max(reader.expected, done))
+            if run.stopping("documents"):
+                raise BookingStopped(None, [])
+            taken = reader.take(LOOKUP_BATCH)
+            if taken is None:
+                break
+            batch = taken
+            booking.book(batch)
+            settle(run, batch)
+            done += len(batch)
+            batch = []
+    except BookingStopped as stopped:
+        left = {document.key for document in stopped.left}
+        settle(run, [document for document in batch if document.key not in left])
+        parked = park(run, reader, stopped.left)
+        if parked:
+            run.report.notices.append(f"documents: {parked} left for the next run, read and kept")
+        advance_cursor(run, reader.listing, since, seen, started)
+        if stopped.paused is not None:
+            raise stopped.paused from None
         return
-    # Read once per run, and checked before the first write: a missing or inclusive VAT code, a
-    # journal or account that is not there, stops the run before anything is booked.
-    reference = run.sink.reference_data()
-    problems = check_mapping(rules, reference)
-    if problems:
-        file = str(rules.path or rules.client)
-        raise RuleFileError(
-            file,
-            problems,
-            hint="this run booked nothing, and nothing is lost: "
-            + (f"the {len(pending)} documents wait" if len(pending) > 1 else "the document waits")
-            + " and the first run after the fix books them. Fix the lines above, then run "
-            f"`connector check {file}`, which checks the codes in the target as this run did",
+    except BaseException:
+        try:
+            park(run, reader, batch)
+        except Exception:  # the state itself may be what failed: the documents are read again
+            log.exception("could not park the documents read")
+        raise
+    run.tick("documents", done, done)
+    if not run.dry_run and reader.gone:
+        run.state.unpark(reader.gone)
+    advance_cursor(run, reader.listing, since, seen, started)
+
+
+def settle(run: Run, documents: list[Document]) -> None:
+    """Documents handled this run (the ledger has them now) leave the parked ones."""
+    if documents and not run.dry_run:
+        run.state.unpark(document.key for document in documents)
+
+
+def park(run: Run, reader: DocumentReader, left: list[Document]) -> int:
+    """Stop the reader and keep what was read or listed and not booked, for the next run."""
+    read, unread = reader.stop()
+    if run.dry_run:
+        return 0
+    return run.state.park(parked_rows([*left, *read], unread))
+
+
+def advance_cursor(
+    run: Run, listing: Listing, since: datetime | None, seen: frozenset[str], started: datetime
+) -> None:
+    """After a list read to its end was handled (booked, failed, skipped or parked), the next run
+    reads only what changed since its newest change. A newest second safely in the past is stepped
+    past: the documents of a crowded second are then not listed again and again."""
+    if run.dry_run or run.since is not None or not listing.complete:
+        return
+    newest, at_newest = listing.newest, set(listing.at_newest)
+    if since is not None and (newest is None or newest <= since):
+        newest, at_newest = since, at_newest | set(seen) if newest == since else set(seen)
+    if newest is None:
+        return
+    if started - newest >= SETTLED:
+        value = json.dumps(
+            {"since": (newest.replace(microsecond=0) + timedelta(seconds=1)).isoformat(), "seen": []}
         )
-    wanted = {(journal_for(run, d.kind), d.kind, ref) for d, ref, _, _ in pending}
-    existing = run.sink.existing_entries(wanted)
-    linker = CustomerLinker(rules, state, run.sink, report, run.dry_run, run.plan)
-
-    stopped = False
-    for done, (document, your_ref, description, fingerprint) in enumerate(pending):
-        run.tick("documents", done, len(pending))
-        if run.stopping("documents"):
-            stopped = True
-            break
-        journal = journal_for(run, document.kind)
-        found = existing.get((journal, document.kind, your_ref))
-        if found is not None:
-            report.add("documents.linked")
-            run.plan.append(
-                f"link    {document.key} {document.number}: already in journal {journal} as {found}"
-            )
-            if not run.dry_run:
-                state.ledger_record_result(
-                    document.key, found, "linked", number=document.number, content_hash=fingerprint
-                )
-            continue
-        try:
-            # The entry first: a document that is skipped or fails must not create its customer.
-            entry = build_entry(document, rules, reference, "", your_ref, description)
-            customer_target = linker.target_for(document.customer)
-            entry = dataclasses.replace(entry, customer_target_id=customer_target)
-            if run.dry_run:
-                run.planned.append(entry)
-                report.add("documents.booked")
-                report.add(f"booked.{document.kind}s")
-                chosen = choose(document, rules, reference)
-                lines = len(entry.lines)
-                run.plan.append(
-                    f"book    {document.key} {document.number}: journal {journal}, "
-                    f"{lines} line{'s' * (lines != 1)}, "
-                    f"{entry.total_excluding} + VAT {entry.total_vat} {entry.currency}, "
-                    f"condition {entry.payment_condition} ({chosen.reason})"
-                )
-                continue
-            killpoints.reached("documents.before_intent")
-            state.ledger_record_intent(document.key, document.kind, document.number, fingerprint)
-            killpoints.reached("documents.after_intent")
-            target = run.sink.book(entry)
-            killpoints.reached("documents.after_write")
-            state.ledger_record_result(document.key, target, "booked", number=document.number)
-            killpoints.reached("documents.after_result")
-            report.add("documents.booked")
-            report.add(f"booked.{document.kind}s")
-        except RecordError as error:
-            record_problem(run, document, error)
-        except ApiError as error:
-            record_problem(
-                run, document, RecordFailed(error.message, record_id=document.key, hint=error.hint)
-            )
-        except Paused:
-            report.notices.append(f"documents: {len(pending) - done} left for the next run")
-            keep_place(run, [item[0] for item in pending[done:]])
-            raise
-        except RetriableError as error:
-            hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
-            record_problem(run, document, RecordFailed(error.message, record_id=document.key, hint=hint))
-
-    run.tick("documents", len(pending), len(pending))
-    if not stopped:
-        advance_cursor(run, documents, newest)
-
-
-def advance_cursor(run: Run, documents: list[Document], newest: datetime | None) -> None:
-    """After every document was handled: the next run reads only what changed since the newest."""
-    if newest is None or run.dry_run or run.since is not None:
+    else:
+        value = json.dumps({"since": newest.isoformat(), "seen": sorted(at_newest)})
+    if value == run.state.cursor_get(CURSOR):
         return
-    seen = sorted(document.key for document in documents if document.updated_at == newest)
-    value = json.dumps({"since": newest.isoformat(), "seen": seen})
     with run.state.transaction():
         run.state.cursor_set(CURSOR, value)
         killpoints.reached("documents.cursor_uncommitted")
     killpoints.reached("documents.after_cursor")
-
-
-def keep_place(run: Run, left: list[Document]) -> None:
-    """A paused run moves the cursor up to just before the oldest change it did not reach, so the
-    next run reads only from there, not every document again."""
-    if run.dry_run or run.since is not None:
-        return
-    stamps = [document.updated_at for document in left if document.updated_at]
-    if not stamps:
-        return
-    place = min(stamps) - timedelta(seconds=1)  # whether the source's filter is inclusive or not
-    current, _ = read_cursor(run)
-    if current is None or current < place:
-        run.state.cursor_set(CURSOR, place.isoformat())
-
-
-def record_problem(run: Run, document: Document, error: RecordError) -> None:
-    """A document that cannot go through: reported, kept in the ledger, retried or skipped."""
-    label = f"{document.key} {document.number}"
-    if isinstance(error, RecordSkipped):
-        run.report.skip(document.key, f"{document.number}: {error.message}", error.hint)
-        run.plan.append(f"skip    {label}: {error.message}")
-        status = "skipped"
-    else:
-        run.report.fail(document.key, f"{document.number}: {error.message}", error.hint)
-        run.plan.append(f"fail    {label}: {error.message}")
-        status = "failed"
-    log.warning("%s %s: %s", status, label, error.message)
-    if not run.dry_run:
-        run.state.ledger_fail(
-            document.key, error.message, error.hint, status, kind=document.kind, number=document.number
-        )

@@ -16,14 +16,12 @@ What a run costs in calls (API calls are the scarce resource, DESIGN §7):
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from connector.contract.errors import ApiError, ConfigurationError
 from connector.contract.records import Customer, Document, DocumentKind, Payment, PaymentTerm, TaxRate
-from connector.contract.services import CheckNote, ServiceContext, Source
+from connector.contract.services import CheckNote, Listed, ServiceContext, Source
 from connector.transport.oauth import TokenKeeper
 
 from . import exchange, translate
@@ -31,23 +29,10 @@ from .client import PAGE_SIZE, TeamleaderClient
 from .customers import CustomerWriter
 from .oauth import TeamleaderOAuth
 from .options import DEFAULT_API_URL, DEFAULT_AUTH_URL, OPTIONS_SCHEMA
+from .resources import BOOKED_INVOICE, KINDS, chunks, json_amount, utc_second
 
 EXPIRY_MARGIN = timedelta(minutes=5)
 """Access tokens live 3600 s; one is renewed when less than this is left, never mid-request."""
-BOOKED_INVOICE = ("outstanding", "matched")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Kind:
-    resource: str
-    date: str
-
-
-KINDS: dict[str, Kind] = {
-    "invoice": Kind("invoices", "invoice_date"),
-    "credit_note": Kind("creditNotes", "credit_note_date"),
-}
 
 
 WEBHOOK_TYPES = ("invoice.booked", "creditNote.booked")
@@ -176,14 +161,16 @@ class TeamleaderSource(Source):
 
     # -- documents --------------------------------------------------------------------------------
 
-    def documents(
+    def listing(
         self,
         *,
         kinds: Iterable[DocumentKind],
         start_date: date,
         updated_since: datetime | None,
         unchanged: Collection[str] = (),
-    ) -> Iterator[Document]:
+    ) -> Iterator[list[Listed]]:
+        """`invoices.list` / `creditNotes.list` pages, filtered server-side; list items carry
+        `updated_at` but no details (notes §7.1)."""
         department_id = self.department_id
         for kind in dict.fromkeys(kinds):
             spec = KINDS[kind]
@@ -196,13 +183,27 @@ class TeamleaderSource(Source):
             if updated_since is not None:
                 flt["updated_since"] = utc_second(updated_since)
             for page in self.client.pages(f"{spec.resource}.list", {"filter": flt}):
-                wanted = [
-                    item
+                listed = [
+                    Listed(
+                        kind,
+                        str(item["id"]),
+                        translate.moment(item.get("updated_at")),
+                        translate.day(item.get(spec.date)),
+                        str(item.get(spec.number) or ""),
+                    )
                     for item in page
                     if self._wanted(kind, item, start_date)
                     and not self._unchanged(kind, item, updated_since, unchanged)
                 ]
-                yield from self._complete(kind, wanted, start_date)
+                if listed:
+                    yield listed
+
+    def details(self, listed: Sequence[Listed], start_date: date | None = None) -> Iterator[Document]:
+        """One `.info` a document (the API takes one id), then their customers in batches."""
+        for kind in dict.fromkeys(item.kind for item in listed):
+            items = [{"id": item.id} for item in listed if item.kind == kind]
+            if items:
+                yield from self._complete(kind, items, start_date)
 
     @staticmethod
     def _unchanged(
@@ -379,20 +380,3 @@ class TeamleaderSource(Source):
 
     def close(self) -> None:
         self.client.close()
-
-
-def utc_second(moment: datetime) -> str:
-    """`updated_since` as Teamleader wants it: UTC, to the second (`2021-03-29T16:44:33+00:00`)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def json_amount(amount: Decimal) -> int | float:
-    """A cent amount as a JSON number; a two-decimal float's repr is exactly its decimal text."""
-    return int(amount) if amount == amount.to_integral_value() else float(amount)
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
