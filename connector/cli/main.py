@@ -99,6 +99,11 @@ def plugins_command() -> None:
     help="Re-read documents changed since this date (YYYY-MM-DD).",
 )
 @click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Try again now the documents that failed and wait for a change (an unmapped rate, say).",
+)
+@click.option(
     "--only",
     type=click.Choice(["documents", "payments", "customers"]),
     default=None,
@@ -112,6 +117,7 @@ def run(
     watch: bool,
     dry_run: bool,
     since: Any,
+    retry_failed: bool,
     only: str | None,
     show_payload: bool,
     as_json: bool,
@@ -134,6 +140,7 @@ def run(
         rules_path,
         dry_run=dry_run,
         since=since.date() if since else None,
+        retry_failed=retry_failed,
         only=only,
         state_dir=state_dir,
         show_payload=show_payload,

@@ -198,6 +198,7 @@ def run_command(
     only: str | None,
     state_dir: Path | None,
     show_payload: bool,
+    retry_failed: bool = False,
     as_json: bool,
     echo: Callable[[str], None],
     progress_stream: TextIO | None,
@@ -219,6 +220,7 @@ def run_command(
             flows=flows_for(rules, only),
             dry_run=dry_run,
             since=since,
+            retry_failed=retry_failed,
             state_dir=state_dir,
             on_run=watch,
         )

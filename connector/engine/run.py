@@ -29,6 +29,7 @@ class Run:
     report: RunReport
     dry_run: bool = False
     since: date | None = None
+    retry_failed: bool = False  # try failures that wait for a change again now
     plan: list[str] = field(default_factory=list)  # what a dry run would do, one line per record
     stop: threading.Event | None = None  # set by SIGINT/SIGTERM in watch mode
     planned: list[JournalEntry] = field(default_factory=list)  # the entries a dry run would book

@@ -96,6 +96,7 @@ def run_once(
     flows: Sequence[str],
     dry_run: bool = False,
     since: date | None = None,
+    retry_failed: bool = False,
     state_dir: Path | None = None,
     context_overrides: dict[str, object] | None = None,
     lock: bool = True,
@@ -113,7 +114,17 @@ def run_once(
     held = ClientLock(directory, rules.client) if lock else contextlib.nullcontext()
     with held, StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state, context_overrides)
-        run = Run(rules, state, source, sink, report, dry_run=dry_run, since=since, stop=stop)
+        run = Run(
+            rules,
+            state,
+            source,
+            sink,
+            report,
+            dry_run=dry_run,
+            since=since,
+            stop=stop,
+            retry_failed=retry_failed,
+        )
         if on_run is not None:
             on_run(run)
         plugins.run_started(rules, tuple(flows), dry_run)

@@ -67,6 +67,7 @@ class LedgerEntry:
     paid_at: datetime | None
     payment_amount: Decimal | None
     source_updated_at: datetime | None = None  # when the source last changed it, as last read
+    retry_when: str | None = None  # a failure that waits for this to change (see `ledger_fail`)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> LedgerEntry:
@@ -87,6 +88,7 @@ class LedgerEntry:
             paid_at=from_text(row["paid_at"]),
             payment_amount=Decimal(amount) if amount is not None else None,
             source_updated_at=from_text(row["source_updated_at"]),
+            retry_when=row["retry_when"],
         )
 
     @property
@@ -200,7 +202,7 @@ class LedgerTables:
                 "number = coalesce(excluded.number, number), "
                 "content_hash = coalesce(excluded.content_hash, content_hash), "
                 "source_updated_at = coalesce(excluded.source_updated_at, source_updated_at), "
-                "last_error = NULL, hint = NULL",
+                "last_error = NULL, hint = NULL, retry_when = NULL",
                 (
                     key,
                     kind or _kind_of(key),
@@ -224,10 +226,13 @@ class LedgerTables:
         *,
         kind: str | None = None,
         number: str | None = None,
+        retry_when: str | None = None,
     ) -> None:
-        """Record why `key` did not go through. "failed" counts an attempt and is retried next run;
-        "skipped" is on purpose (unmapped, changed after booking). A booked or linked row keeps its
-        status and link, and only gets the reason beside it."""
+        """Record why `key` did not go through. "failed" counts an attempt; "skipped" is on purpose
+        (unmapped, changed after booking). Both are retried next run, unless `retry_when` says what
+        the failure waits for (a digest of the rules and reference data it failed against): then
+        not before that changes, or the document does. A booked or linked row keeps its status and
+        link, and only gets the reason beside it."""
         if status not in ("failed", "skipped"):
             raise ValueError(f"a failure is failed or skipped, not {status!r}")
         now = self._now()
@@ -235,13 +240,13 @@ class LedgerTables:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO ledger (source_key, kind, number, status, attempts, last_error, hint, "
-                "first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "first_seen, updated_at, retry_when) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (source_key) DO UPDATE SET "
                 "status = CASE WHEN status IN ('booked', 'linked') THEN status ELSE excluded.status END, "
                 "attempts = attempts + excluded.attempts, last_error = excluded.last_error, "
                 "hint = excluded.hint, updated_at = excluded.updated_at, "
-                "number = coalesce(excluded.number, number)",
-                (key, kind or _kind_of(key), number, status, counted, reason, hint, now, now),
+                "number = coalesce(excluded.number, number), retry_when = excluded.retry_when",
+                (key, kind or _kind_of(key), number, status, counted, reason, hint, now, now, retry_when),
             )
 
     def ledger_by_target(self, target_id: str) -> LedgerEntry | None:
@@ -254,6 +259,14 @@ class LedgerTables:
     def ledger_keys(self, status: LedgerStatus) -> list[str]:
         rows = self._rows("SELECT source_key FROM ledger WHERE status = ? ORDER BY source_key", (status,))
         return [row["source_key"] for row in rows]
+
+    def ledger_waiting_for(self) -> dict[str, str]:
+        """Failed and skipped records that wait for something to change, and what (`retry_when`)."""
+        rows = self._rows(
+            "SELECT source_key, retry_when FROM ledger "
+            "WHERE status IN ('failed', 'skipped') AND retry_when IS NOT NULL"
+        )
+        return {row["source_key"]: row["retry_when"] for row in rows}
 
     def ledger_failed_keys(self) -> list[str]:
         """Records that failed and are retried on the next run, whatever their date or cursor."""

@@ -87,12 +87,14 @@ def _v4_customer_intents(db: sqlite3.Connection) -> None:
 def _v5_parked_documents(db: sqlite3.Connection) -> None:
     """Documents read and not yet booked are kept (see `connector.state.parked`), and the ledger
     remembers when the source last changed each document: a list item that shows the same moment
-    needs no second read."""
+    needs no second read. A failure for a reason of the rules or of master data keeps what it
+    waits for (`retry_when`): it is not tried again until that changes."""
     db.execute(
         "CREATE TABLE parked_documents (source_key TEXT PRIMARY KEY, kind TEXT NOT NULL, "
         "source_updated_at TEXT, document TEXT, parked_at TEXT NOT NULL)"
     )
     db.execute("ALTER TABLE ledger ADD COLUMN source_updated_at TEXT")
+    db.execute("ALTER TABLE ledger ADD COLUMN retry_when TEXT")
 
 
 # Append only: migration N (1-based) brings a database from user_version N-1 to N.

@@ -6,7 +6,9 @@ calls a day, and a consultant runs `check` again after every edit of the rule fi
 is kept in `<state dir>/<client>.reference.json` (0600) for `DEFAULT_TTL`, keyed by the plugin and a
 digest of its options (another division or department is another key). `--refresh` reads again.
 
-Runs never use this cache: a run reads the reference data it books against, once per run.
+A run books against the reference data it reads itself, once per run; it uses this cache only to
+tell whether the failures of earlier runs could go through now (see
+`connector.engine.flows.document_retry`), and keeps what it read here.
 
 The cached values are dataclasses of dataclasses (`ReferenceData`, `TaxRate`); `to_jsonable` and
 `from_jsonable` turn any such tree into JSON and back from its type hints, so a plugin needs no

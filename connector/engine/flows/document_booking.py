@@ -33,6 +33,8 @@ from connector.contract.records import Document, DocumentKind
 from connector.contract.services import ReferenceData
 from connector.engine.fingerprint import content_hash
 from connector.engine.flows.customer_links import CustomerLinker
+from connector.engine.flows.document_reader import encode
+from connector.engine.flows.document_retry import MAPPING, Conditions
 from connector.engine.mapping import build_entry
 from connector.engine.payment_terms import choose
 from connector.engine.preflight import check_mapping
@@ -72,18 +74,31 @@ class Booking:
     """Books what the reader hands over; holds what is read once per run."""
 
     run: Run
+    conditions: Conditions
     _reference: ReferenceData | None = None
 
     def __post_init__(self) -> None:
         run = self.run
         self.templates = Templates(run.rules)
         self.linker = CustomerLinker(run.rules, run.state, run.sink, run.report, run.dry_run, run.plan)
+        self.waiting: set[str] = set()  # failed this run, parked until what they wait for changes
+
+    def fail(self, document: Document, error: RecordError, waits_for: str | None = MAPPING) -> None:
+        """A document that cannot go through; one that fails for a reason that lasts is parked with
+        what it waits for (see `document_retry`)."""
+        when = self.conditions.values()[waits_for] if waits_for and not self.run.dry_run else None
+        record_problem(self.run, document, error, when)
+        if when is not None:
+            self.run.state.park([(document.key, document.kind, document.updated_at, encode(document))])
+            self.waiting.add(document.key)
 
     def reference(self) -> ReferenceData:
         """The target's reference data, read before the first write and checked against the rules."""
         if self._reference is None:
             rules = self.run.rules
             reference = self.run.sink.reference_data()
+            if not self.run.dry_run:
+                self.conditions.read(reference)
             problems = check_mapping(rules, reference)
             if problems:
                 file = str(rules.path or rules.client)
@@ -144,15 +159,15 @@ class Booking:
             return None
         if document.failure is not None:
             failure = document.failure
-            record_problem(
-                run, document, RecordFailed(failure.message, record_id=document.key, hint=failure.hint)
-            )
+            # The source's verdict may change with nothing else (a rate it could not check today).
+            error = RecordFailed(failure.message, record_id=document.key, hint=failure.hint)
+            self.fail(document, error, None)
             return None
         try:
             your_ref = self.templates.your_ref(document)
             description = self.templates.description(document)
         except RecordError as error:
-            record_problem(run, document, error)
+            self.fail(document, error)
             return None
         return Pending(document, your_ref, description, fingerprint)
 
@@ -207,19 +222,19 @@ class Booking:
             report.add("documents.booked")
             report.add(f"booked.{document.kind}s")
         except RecordError as error:
-            record_problem(run, document, error)
+            self.fail(document, error)
         except ApiError as error:
-            record_problem(
-                run, document, RecordFailed(error.message, record_id=document.key, hint=error.hint)
-            )
+            # Retried every run: a service's status does not tell a lasting refusal from a passing
+            # fault (Exact Online answers validation errors with a 500 as often as a 400, notes §4.6).
+            self.fail(document, RecordFailed(error.message, record_id=document.key, hint=error.hint), None)
         except Paused:
             raise
         except RetriableError as error:
             hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
-            record_problem(run, document, RecordFailed(error.message, record_id=document.key, hint=hint))
+            self.fail(document, RecordFailed(error.message, record_id=document.key, hint=hint), None)
 
 
-def record_problem(run: Run, document: Document, error: RecordError) -> None:
+def record_problem(run: Run, document: Document, error: RecordError, retry_when: str | None = None) -> None:
     """A document that cannot go through: reported, kept in the ledger, retried or skipped."""
     label = f"{document.key} {document.number}"
     if isinstance(error, RecordSkipped):
@@ -233,5 +248,11 @@ def record_problem(run: Run, document: Document, error: RecordError) -> None:
     log.warning("%s %s: %s", status, label, error.message)
     if not run.dry_run:
         run.state.ledger_fail(
-            document.key, error.message, error.hint, status, kind=document.kind, number=document.number
+            document.key,
+            error.message,
+            error.hint,
+            status,
+            kind=document.kind,
+            number=document.number,
+            retry_when=retry_when,
         )

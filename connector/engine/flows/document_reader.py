@@ -23,7 +23,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -81,8 +81,10 @@ class DocumentReader:
         since: datetime | None,
         seen: frozenset[str],
         retry: list[str],
+        held: Collection[str] = (),
     ) -> None:
         self.run = run
+        self.held = held  # failures waiting for a change: read again only if the document changed
         self.kinds = kinds
         self.since = since
         self.seen = seen
@@ -216,6 +218,8 @@ class DocumentReader:
             for item in batch:
                 parked = state.parked_get(item.key)
                 if parked is not None and parked.document and _same(parked.updated_at, item.updated_at):
+                    if item.key in self.held:
+                        continue  # failed as it still is; waits for something else to change
                     kept[item.key] = decode(parked.document)
                 else:
                     to_read.append(item)
@@ -236,7 +240,9 @@ class DocumentReader:
     def _read_parked(self, listed_keys: set[str]) -> bool:
         """Parked documents the list did not show again, a batch at a time."""
         state = self.run.state
-        parked = [p for p in state.parked() if p.source_key not in listed_keys]
+        parked = [
+            p for p in state.parked() if p.source_key not in listed_keys and p.source_key not in self.held
+        ]
         self.expected += len(parked)
         for start in range(0, len(parked), DETAILS_BATCH):
             batch = parked[start : start + DETAILS_BATCH]

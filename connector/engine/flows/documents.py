@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from connector.contract.records import Document, DocumentKind
 from connector.engine.flows.document_booking import Booking, BookingStopped, journal_for
 from connector.engine.flows.document_reader import DocumentReader, Listing, parked_rows
+from connector.engine.flows.document_retry import Conditions
 from connector.engine.run import Run
 from connector.testing import killpoints
 
@@ -67,8 +68,28 @@ def retry_keys(run: Run) -> list[str]:
 def sync_documents(run: Run) -> None:
     started = run.state.clock()
     since, seen = read_cursor(run)
-    reader = DocumentReader(run, kinds_synced(run), since, seen, retry_keys(run)).start()
-    booking = Booking(run)
+    conditions = Conditions(run)
+    held = conditions.held(run.state.ledger_waiting_for())
+    retry = [key for key in retry_keys(run) if key not in held]
+    reader = DocumentReader(run, kinds_synced(run), since, seen, retry, held).start()
+    booking = Booking(run, conditions)
+    tried: set[str] = set()  # of the held ones, those that changed and were tried again
+    try:
+        stream(run, reader, booking, since, seen, started, held, tried)
+    finally:
+        report_held(run, held - tried)
+
+
+def stream(
+    run: Run,
+    reader: DocumentReader,
+    booking: Booking,
+    since: datetime | None,
+    seen: frozenset[str],
+    started: datetime,
+    held: set[str],
+    tried: set[str],
+) -> None:
     done = 0
     batch: list[Document] = []
     try:
@@ -80,13 +101,14 @@ def sync_documents(run: Run) -> None:
             if taken is None:
                 break
             batch = taken
+            tried.update(document.key for document in batch if document.key in held)
             booking.book(batch)
-            settle(run, batch)
+            settle(run, batch, booking.waiting)
             done += len(batch)
             batch = []
     except BookingStopped as stopped:
         left = {document.key for document in stopped.left}
-        settle(run, [document for document in batch if document.key not in left])
+        settle(run, [document for document in batch if document.key not in left], booking.waiting)
         parked = park(run, reader, stopped.left)
         if parked:
             run.report.notices.append(f"documents: {parked} left for the next run, read and kept")
@@ -106,10 +128,31 @@ def sync_documents(run: Run) -> None:
     advance_cursor(run, reader.listing, since, seen, started)
 
 
-def settle(run: Run, documents: list[Document]) -> None:
-    """Documents handled this run (the ledger has them now) leave the parked ones."""
+def settle(run: Run, documents: list[Document], waiting: set[str]) -> None:
+    """Documents handled this run (the ledger has them now) leave the parked ones, but for failures
+    that wait for a change: they stay parked with what they were."""
     if documents and not run.dry_run:
-        run.state.unpark(document.key for document in documents)
+        run.state.unpark(document.key for document in documents if document.key not in waiting)
+
+
+def report_held(run: Run, held: set[str]) -> None:
+    """Failures that wait for a change are reported as they failed, without a call."""
+    for key in sorted(held):
+        entry = run.state.ledger_get(key)
+        if entry is None:
+            continue
+        message = f"{entry.number or key}: {entry.last_error}"
+        if entry.status == "skipped":
+            run.report.skip(key, message, entry.hint)
+        else:
+            run.report.fail(key, message, entry.hint)
+    if held:
+        count = len(held)
+        run.report.notices.append(
+            f"documents: {count} failed before and {'wait' if count > 1 else 'waits'} for a fix; not tried "
+            "again until the document, the rule file or the target's codes change "
+            "(`connector run --retry-failed` tries now)"
+        )
 
 
 def park(run: Run, reader: DocumentReader, left: list[Document]) -> int:

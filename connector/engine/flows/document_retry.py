@@ -1,0 +1,85 @@
+"""Which earlier failures a run tries again, so that lingering failures cost nothing.
+
+A document that failed for a reason of the rules or of master data (an unmapped rate, a template
+that does not render) fails the
+same way on every run until something changes. Trying it every fifteen minutes costs the target's
+reference reads and a look-up each time, for nothing. So such a failure is recorded with what it
+waits for (`retry_when`), and the next runs try it again only when:
+
+- the document changed in the source (the list shows it with a newer `updated_at`);
+- the rules changed (what the rule file says, not its comments);
+- the target's reference data changed (VAT codes, journals, accounts, payment conditions: a code
+  added in the target is picked up), as seen at most `REFERENCE_TTL` after the change;
+- or `connector run --retry-failed` asks for it.
+
+Until then each run reports it from the ledger, as it failed, without a single call. What the
+document was is parked with it (`connector.state.parked`), so trying it again reads nothing from
+the source. Failures that may pass by themselves are retried every run: a timeout, a 5xx, a 429,
+and a write the target refused (Exact Online answers validation errors with a 500 as often as
+a 400, docs/api/exact-online.md §4.6: the status does not tell a lasting refusal from a fault);
+and so are documents the source cannot vouch for (`Document.failure`): its verdict can change
+while nothing else does.
+
+The reference data is kept across runs in the client's reference cache for `REFERENCE_TTL`. A run
+that books anything reads it from the target itself before its first write, as before, and keeps
+it there: a code deleted in the target stops that run before it writes, whatever the cache held.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from connector.contract.services import ReferenceData
+from connector.engine.fingerprint import content_hash
+from connector.engine.run import Run
+from connector.state.refcache import ReferenceCache, to_jsonable
+
+REFERENCE_TTL = timedelta(hours=1)
+
+MAPPING = "mapping"
+"""A failure of the rules or of the source's data: waits for the rules or the reference data."""
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+
+
+@dataclass
+class Conditions:
+    """What failures of this run wait for; computed once, from the cached reference data."""
+
+    run: Run
+    _values: dict[str, str] | None = None
+    _cache: ReferenceCache | None = None
+
+    @property
+    def cache(self) -> ReferenceCache:
+        if self._cache is None:
+            directory = self.run.state.path.parent
+            self._cache = ReferenceCache.for_client(directory, self.run.rules.client, ttl=REFERENCE_TTL)
+        return self._cache
+
+    def values(self) -> dict[str, str]:
+        """`retry_when` for each kind of failure, as things are now."""
+        if self._values is None:
+            reference = self.cache.sink_reference(self.run.sink)
+            rules = content_hash(dataclasses.replace(self.run.rules, digest=""))
+            data = json.dumps(to_jsonable(reference), sort_keys=True, default=str)
+            self._values = {MAPPING: f"{MAPPING}:{_digest(rules, data)}"}
+        return self._values
+
+    def read(self, reference: ReferenceData) -> None:
+        """The run read the reference data itself: keep it, for the next runs' questions."""
+        self.cache.store_sink(self.run.sink, reference)
+        self._values = None
+
+    def held(self, waiting: dict[str, str]) -> set[str]:
+        """Of the failures waiting for something, the ones for which nothing changed."""
+        if not waiting or self.run.retry_failed:
+            return set()
+        now = set(self.values().values())
+        return {key for key, when in waiting.items() if when in now}
