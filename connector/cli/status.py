@@ -79,6 +79,7 @@ class Status:
     tokens: list[TokenState]
     waiting: list[LedgerEntry]
     last_run: RunRow | None
+    parked: dict[str, int] = field(default_factory=dict)  # to book, read and kept or only listed
     schedule: list[Scheduled] = field(default_factory=list)
     watcher: dict[str, str] | None = None  # the lock holder's details while watch mode serves the client
     busy: dict[str, str] | None = None  # the holder while a run (or watch mode) has the client's lock
@@ -94,6 +95,7 @@ class Status:
             "cursors": {name: cursor_value(text) for name, text in self.cursors.items()},
             "tokens": [token.to_dict() for token in self.tokens],
             "waiting": [entry_dict(entry) for entry in self.waiting],
+            "to_book": self.parked,
             "last_run": run_dict(self.last_run) if self.last_run else None,
             "schedule": [
                 {
@@ -175,6 +177,7 @@ def read_status(
             cursors=state.cursors(),
             tokens=tokens,
             waiting=state.ledger_waiting(),
+            parked=state.parked_count(),
             last_run=runs[0] if runs else None,
             busy=current_holder(directory, rules.client),
         )

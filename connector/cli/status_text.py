@@ -30,6 +30,13 @@ def render_status(status: Status) -> str:
     field("documents", _documents(status.counts))
     waiting = len(status.waiting)
     field("waiting", f"{waiting} for a fix (below)" if waiting else "nothing waits for a fix")
+    to_book = sum(status.parked.values())
+    if to_book:
+        read, listed = status.parked.get("read", 0), status.parked.get("listed", 0)
+        field(
+            "to book",
+            f"{to_book} left by a paused run ({read} read and kept, {listed} listed); the next run goes on",
+        )
     field("next runs", *_next_runs(status, now))
     field("API budget", *_budgets(status, now))
     field("tokens", *(line for token in status.tokens for line in _token(token, now)))

@@ -90,9 +90,12 @@ class ParkedTables:
             after = rows[-1]["source_key"]
 
     def parked_count(self) -> dict[str, int]:
-        """How many parked documents were read ("read") and only listed ("listed")."""
+        """How many parked documents wait to be booked, read ("read") or only listed ("listed");
+        failures kept with what they were (they wait for a fix, the ledger says which) are not counted."""
         rows = self._rows(
-            "SELECT document IS NOT NULL AS read, count(*) AS n FROM parked_documents GROUP BY 1"
+            "SELECT p.document IS NOT NULL AS read, count(*) AS n FROM parked_documents p "
+            "LEFT JOIN ledger l ON l.source_key = p.source_key "
+            "WHERE l.status IS NULL OR l.status NOT IN ('failed', 'skipped') GROUP BY 1"
         )
         counts = {"read": 0, "listed": 0}
         for row in rows:

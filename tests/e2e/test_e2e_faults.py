@@ -205,6 +205,12 @@ def test_a_spent_daily_budget_stops_cleanly_and_the_next_day_completes(budget_da
     assert second.code == 0, second.text
     assert not api_calls(engine.exact, 429)
     assert_each_document_once(engine)
+    read = [
+        json.loads(call.body)["id"]
+        for call in api_calls(engine.teamleader)
+        if call.path in ("/invoices.info", "/creditNotes.info")
+    ]
+    assert len(read) == len(set(read)), "over the two days, no document was read twice"
 
 
 def test_a_spent_daily_budget_says_how_many_documents_are_left(budget_day: Engine) -> None:

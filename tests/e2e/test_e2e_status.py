@@ -12,6 +12,7 @@ import pytest
 from connector.contract.plugins import Plugins
 from connector.testing.e2e import World
 from connector.watch.watcher import Watcher
+from connector_exact.sandbox import ExactSandbox
 from connector_teamleader.sandbox import TeamleaderSandbox
 
 CUSTOMER = "Brouwerij De Klok BV"
@@ -26,6 +27,20 @@ def one_skipped(later: World, teamleader: TeamleaderSandbox) -> World:
     later.write_rules({"vat": {"12%": None}, **TRIGGERS})
     assert later.run().returncode == 1
     return later
+
+
+def test_status_says_what_a_paused_sync_left_to_book(
+    later: World, teamleader: TeamleaderSandbox, exact: ExactSandbox
+) -> None:
+    for day in range(1, 21):
+        teamleader.book_invoice(customer=CUSTOMER, date=f"2027-03-{day:02d}", lines=[{"price": 10 * day}])
+    exact.limiter.per_day = 20
+    result = later.run()
+    assert result.returncode == 1 and "PAUSED" in result.stdout, result.stdout + result.stderr
+    out = status_of(later, "--offline")
+    found = re.search(r"to book\s+(\d+) left by a paused run \((\d+) read and kept, (\d+) listed\)", out)
+    assert found, out
+    assert int(found[1]) == int(found[2]) + int(found[3]) > 0
 
 
 def status_of(world: World, *options: str) -> str:
