@@ -107,9 +107,9 @@ class DocumentReader:
         return self
 
     def take(self, most: int) -> list[Document] | None:
-        """The next documents, at least one and at most `most` (as many as are read already);
-        None after the last. An error of the reader's is raised here, after the documents it read
-        before it."""
+        """The next documents, at most `most` (as many as are read already), at least one unless
+        the run is asked to stop meanwhile; None after the last. An error of the reader's is raised
+        here, after the documents it read before it."""
         if self._error is not None:
             error, self._error = self._error, None
             self._ended = True
@@ -134,7 +134,7 @@ class DocumentReader:
                 self._ended = True
                 raise item
             batch.append(item)
-        return batch or None
+        return None if self._ended and not batch else batch
 
     def stop(self) -> tuple[list[Document], list[Listed]]:
         """Stop reading; the documents read and not taken, and the ones listed and not read."""

@@ -100,6 +100,8 @@ def stream(
             taken = reader.take(LOOKUP_BATCH)
             if taken is None:
                 break
+            if not taken:
+                continue  # asked to stop while waiting: the check above stops the run
             batch = taken
             tried.update(document.key for document in batch if document.key in held)
             booking.book(batch)
