@@ -10,7 +10,8 @@ it is ahead. Every answer bounds the skew (server time minus local time, in seco
 - an answer announcing a later reset than one seen before was counted after that earlier reset:
   ``skew >= earlier_reset - received``.
 
-Until answers say otherwise the clocks are assumed within `prior` seconds of each other. The governor
+Until answers say otherwise the clocks are assumed within `prior` seconds of each other; when the
+answers push one side of the interval against that assumption, the other side moves out with it. The governor
 waits until ``reset - low`` (the latest local moment the reset can be), so a server whose clock is
 behind ours by less than the prior, or by more once learned, never sees a call it would refuse.
 """
@@ -34,15 +35,11 @@ class ClockSkew:
 
     @property
     def bounds(self) -> tuple[float, float]:
-        """The evidence within the prior; the evidence alone once it shows the prior was wrong."""
-        low, high = max(self.evidence_low, -self.prior), min(self.evidence_high, self.prior)
-        if low <= high:
-            return low, high
-        if math.isfinite(self.evidence_low) and math.isfinite(self.evidence_high):
-            return self.evidence_low, self.evidence_high
-        if math.isfinite(self.evidence_low):
-            return self.evidence_low, self.evidence_low + 2 * self.prior
-        return self.evidence_high - 2 * self.prior, self.evidence_high
+        """The evidence; a side it does not bound yet is at most `prior` from zero, or two priors
+        beyond the other side's evidence when that is already further out."""
+        low = max(self.evidence_low, min(-self.prior, self.evidence_high - 2 * self.prior))
+        high = min(self.evidence_high, max(self.prior, self.evidence_low + 2 * self.prior))
+        return low, high
 
     @property
     def low(self) -> float:
