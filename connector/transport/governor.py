@@ -16,9 +16,10 @@ any number of threads, and lets a call go only when every window it may be count
   stops cleanly (`BudgetExhausted`) instead of waiting for tomorrow.
 
 The server's clock is not ours: `ClockSkew` learns the difference from the resets, and every wait
-lasts until the latest local moment the reset can be (plus `SAFETY`). While that is uncertain by
-more than `PRECISION`, the last call of a full window is held back and sent when the reset is due
-by the middle estimate: it fits in either window, and its answer halves the uncertainty.
+lasts until the latest local moment the reset can be (plus `SAFETY`). (Holding back a minute's last
+call to send it when the reset is due by the middle estimate would learn the clock faster, but when
+it lands in the next minute its slot is lost: benchmarks/governor.py measured a minute more for 600
+calls, so the governor learns only from the calls a run makes anyway.)
 
 Before it sleeps, or stops for the day, the governor tells `on_wait` (a `Wait`), so a terminal can
 say what the run waits for.
@@ -40,8 +41,6 @@ log = logging.getLogger("connector.http")
 
 SAFETY = 0.1
 """Seconds added to every wait beyond the moment the reset is due."""
-PRECISION = 0.25
-"""Seconds of uncertainty about the server's clock below which no call is held back to learn it."""
 WINDOW = 60.0
 IN_FLIGHT_POLL = 0.05
 """Seconds to wait when only answers still on their way can free budget."""
@@ -115,7 +114,6 @@ class RateGovernor:
         self.tickets: list[Ticket] = []
         self.counted: dict[float, int] = {}  # window end -> most calls the service said it counted
         self.anchor = 0.0  # a known window end: clock minutes until the service announces one
-        self.budget_bound = False  # a window has been full: the run goes at the limit's pace
         self.lock = threading.RLock()
 
     # -- the two calls an ApiClient makes around each request -----------------------------------
@@ -251,23 +249,10 @@ class RateGovernor:
         return max(self.counted.get(end, 0), answered) + uncertain
 
     def _aligned_delay(self, now: float) -> tuple[float, datetime | None]:
-        low, high = self.skew.bounds
         windows = self._windows(now, now)
         full = [end for end in windows if self._charged(end, now) >= self.per_minute]
         if full:
-            self.budget_bound = True
-            return max(full) - low - now + SAFETY, _moment(max(full))
-        end = windows[0]
-        if (
-            self.budget_bound
-            and self.minute is not None
-            and len(windows) == 1
-            and self.skew.uncertainty > PRECISION
-            and self._charged(end, now) == self.per_minute - 1
-        ):
-            probe = end - (low + high) / 2  # the last call of the window goes when the reset is due
-            if probe > now:
-                return probe - now, _moment(end)
+            return max(full) - self.skew.low - now + SAFETY, _moment(max(full))
         return 0.0, None
 
     def _sliding_delay(self, now: float) -> tuple[float, datetime | None]:
