@@ -44,6 +44,8 @@ SAFETY = 0.1
 WINDOW = 60.0
 IN_FLIGHT_POLL = 0.05
 """Seconds to wait when only answers still on their way can free budget."""
+LONGEST_FLIGHT = 300.0
+"""Seconds after which a call never settled counts as answered (no HTTP timeout is longer)."""
 
 
 @dataclass
@@ -239,12 +241,18 @@ class RateGovernor:
         count = max(round((last - first) / self.window), 0) + 1
         return [round(first + step * self.window, 3) for step in range(count)]
 
+    def _landed(self, ticket: Ticket, now: float) -> float:
+        """When the call was answered, or the latest it can still be."""
+        if ticket.received is not None:
+            return ticket.received
+        return min(now, ticket.sent + LONGEST_FLIGHT)
+
     def _charged(self, end: float, now: float) -> int:
         answered = sum(1 for ticket in self.tickets if ticket.window_end == end)
         uncertain = sum(
             1
             for ticket in self.tickets
-            if ticket.window_end is None and end in self._windows(ticket.sent, ticket.received or now)
+            if ticket.window_end is None and end in self._windows(ticket.sent, self._landed(ticket, now))
         )
         return max(self.counted.get(end, 0), answered) + uncertain
 
@@ -279,16 +287,11 @@ class RateGovernor:
             self.tickets = [
                 ticket
                 for ticket in self.tickets
-                if ticket.received is None
-                or (ticket.window_end or self._windows(ticket.sent, ticket.received)[-1]) >= current
+                if (ticket.window_end or self._windows(ticket.sent, self._landed(ticket, now))[-1]) >= current
             ]
             self.counted = {end: used for end, used in self.counted.items() if end >= current}
         else:
-            self.tickets = [
-                ticket
-                for ticket in self.tickets
-                if ticket.received is None or ticket.received + self.window > now
-            ]
+            self.tickets = [t for t in self.tickets if self._landed(t, now) + self.window > now]
 
     # -- telling and sleeping -----------------------------------------------------------------------
 

@@ -144,8 +144,10 @@ class ApiClient:
             try:
                 self._count(endpoint)
                 response = self.http.request(method, url, headers=headers, **kwargs)
-            except (httpx.TimeoutException, httpx.TransportError) as error:
-                self.governor.settle(ticket, [])
+            except BaseException as error:
+                self.governor.settle(ticket, [])  # counted, whatever became of it
+                if not isinstance(error, (httpx.TimeoutException, httpx.TransportError)):
+                    raise
                 if repeatable and attempt <= self.max_retries:
                     self._backoff(attempt, f"{type(error).__name__} on {endpoint}")
                     continue
