@@ -1,7 +1,7 @@
 """What a run waits for, said where a person looks: the rate governor's `Wait`s as lines.
 
 On a terminal the wait takes the progress line's place until the next progress update:
-``waiting 42 s for Exact Online's minute budget (resets 10:15:00)``. In a pipe, a file or CI, each
+``waiting 42 s for Bookkeeper's minute budget (resets 10:15:00)``. In a pipe, a file or CI, each
 wait of `WORTH_A_LINE` seconds or more is one line, and shorter ones nothing: a run at the minute
 limit waits about once a minute, and a line per wait is what a log can bear. A spent daily budget is
 always said, with when the next run goes on.
