@@ -11,10 +11,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from connector import rules as rules_module
 from connector.cli.plan import terminal_progress
+from connector.cli.waits import tell_waits, wait_teller
 from connector.contract.errors import ConfigurationError
 from connector.contract.plugins import Plugins
 from connector.contract.sandboxes import Sandbox
@@ -28,9 +30,13 @@ DEMO_RULES = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
 
 
 def show_progress(run: Run) -> None:
-    """The run's progress line on the terminal (never in a pipe or a file)."""
-    if sys.stderr.isatty():
+    """The run's progress line on the terminal (never in a pipe or a file), and its waits."""
+    terminal = sys.stderr.isatty()
+    if terminal:
         run.progress = terminal_progress(sys.stderr)
+    tell_waits(
+        [run.source, run.sink], wait_teller(sys.stderr, terminal=terminal, clock=lambda: datetime.now(UTC))
+    )
 
 
 def run_demo(

@@ -4,7 +4,8 @@ A dry run (the plan) prints per document what a run would do, then, with `--show
 entry it would book, and the API calls the real run would need against the budget the target has
 left today (known from the last answer's rate-limit headers; "unknown" before any). `--json` prints
 the run report (with the plan, for a dry run) as one JSON document instead. On a terminal a progress
-line shows how far the documents are; never in a pipe, a file or CI, where it would only be noise.
+line shows how far the documents are, and what the run waits for when a service's budget is spent
+(`waits.py`); in a pipe, a file or CI only a line per longer wait.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from connector import rules as rules_module
+from connector.cli.waits import tell_waits, wait_teller
 from connector.contract.errors import AuthorizationNeeded
 from connector.contract.plugins import Plugins
 from connector.contract.report import RunReport
@@ -47,7 +49,8 @@ class Estimate:
 
     def minutes(self, side: str) -> int | None:
         """Whole minutes a real run waits for `side`'s minute limit: the first minute's calls go at
-        once, each further minute's after it (a sliding window of 60 s, as the governor keeps)."""
+        once, each further minute's after it (a sliding window of 60 s; where the service counts
+        clock minutes the first wait is shorter, by up to a minute)."""
         limit = self.per_minute.get(side)
         if not limit:
             return None
@@ -210,8 +213,13 @@ def run_command(
 
     def watch(run: Run) -> None:
         seen.append(run)
-        if progress_stream is not None and not as_json and progress_stream.isatty():
+        if progress_stream is None:
+            return
+        terminal = not as_json and progress_stream.isatty()
+        if terminal:
             run.progress = terminal_progress(progress_stream)
+        tell = wait_teller(progress_stream, terminal=terminal, clock=lambda: datetime.now(UTC))
+        tell_waits([run.source, run.sink], tell)
 
     try:
         report, plan = run_once(

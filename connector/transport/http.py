@@ -2,8 +2,9 @@
 
 `ApiClient` is what both plugins' clients build on. Per request it:
 
-- waits for budget (`RateGovernor`) instead of earning a 429, calibrated from the headers of every
-  response (the plugin parses them into `Budget`s);
+- waits for budget (`RateGovernor`, in governor.py) instead of earning a 429, calibrated from the
+  headers of every response (the plugin parses them into `Budget`s), counting the call from the
+  moment it is sent until its answer, from any thread;
 - retries timeouts, connection errors and 5xx with exponential backoff and jitter, but only for
   requests that are safe to repeat; a write whose outcome is unknown raises `RetriableError` and is
   reconciled by the engine (looked up before it is ever sent again);
@@ -15,11 +16,8 @@
 from __future__ import annotations
 
 import logging
-import math
 import random
-from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -28,6 +26,9 @@ import httpx
 
 from connector.contract.errors import ApiError, BudgetExhausted, CircuitOpen, RetriableError
 from connector.contract.services import DayBudget, ServiceContext
+from connector.transport.governor import Budget, RateGovernor, Wait
+
+__all__ = ["ApiClient", "Budget", "RateGovernor", "Wait", "parse_reset"]
 
 log = logging.getLogger("connector.http")
 
@@ -69,91 +70,6 @@ def parse_reset(value: str | None, now: datetime | None = None) -> datetime | No
         log.warning("unreadable rate-limit reset %r", value)
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-@dataclass
-class Budget:
-    """One rate window as the service announced it in a response's headers."""
-
-    window: str  # "minute" or "day"
-    limit: int
-    remaining: int
-    resets_at: datetime
-
-
-class RateGovernor:
-    """Makes calls wait for budget. One per service and account (or division)."""
-
-    def __init__(
-        self,
-        *,
-        service: str,
-        per_minute: int,
-        per_day: int | None = None,
-        clock: Callable[[], datetime],
-        sleep: Callable[[float], None],
-        day_reserve: int = 0,
-        reserve_share: float = 1.0,
-    ) -> None:
-        self.service = service
-        self.per_minute = per_minute
-        self.per_day = per_day
-        self.clock = clock
-        self.sleep = sleep
-        self.day_reserve = day_reserve
-        self.reserve_share = reserve_share
-        self.recent: deque[datetime] = deque()
-        self.minute: Budget | None = None
-        self.day: Budget | None = None
-        self.waited = 0.0
-
-    def wait_for_budget(self) -> None:
-        """Block until a call fits in the minute; stop cleanly when the day is spent."""
-        now = self.clock()
-        if self.day and now < self.day.resets_at and self.day.remaining <= self.reserve:
-            raise BudgetExhausted(self.service, self.day.resets_at)
-        delay = 0.0
-        if self.minute and now < self.minute.resets_at and self.minute.remaining <= 0:
-            delay = (self.minute.resets_at - now).total_seconds() + 0.05
-        while self.recent and now - self.recent[0] >= timedelta(seconds=60):
-            self.recent.popleft()
-        if len(self.recent) >= self.per_minute:
-            delay = max(delay, 60.0 - (now - self.recent[0]).total_seconds() + 0.05)
-        if delay > 0:
-            log.info("%s: waiting %.1f s for rate budget", self.service, delay)
-            self.waited += delay
-            self.sleep(delay)
-
-    @property
-    def reserve(self) -> int:
-        """The calls of the day kept back: `day_reserve`, but at most `reserve_share` of the daily
-        limit, so that a division allowed 150 calls a day does not keep 100 of them unused."""
-        limit = self.day.limit if self.day else self.per_day
-        if not limit:
-            return self.day_reserve
-        return min(self.day_reserve, math.ceil(limit * self.reserve_share))
-
-    def record_call(self) -> None:
-        self.recent.append(self.clock())
-        for budget in (self.minute, self.day):
-            if budget and budget.remaining > 0:
-                budget.remaining -= 1
-
-    def observe(self, budgets: list[Budget]) -> None:
-        """Take the service's word: the documented limits are only the guess before the first answer."""
-        for budget in budgets:
-            if budget.window == "minute":
-                self.minute = budget
-                self.per_minute = max(budget.limit, 1)
-            elif budget.window == "day":
-                self.day = budget
-                self.per_day = budget.limit
-
-    def wait_until(self, moment: datetime | None, fallback: float = 5.0) -> None:
-        delay = (moment - self.clock()).total_seconds() + 0.05 if moment else fallback
-        delay = min(max(delay, 0.05), 120.0)
-        self.waited += delay
-        self.sleep(delay)
 
 
 class ApiClient:
@@ -220,16 +136,18 @@ class ApiClient:
         while True:
             attempt += 1
             self.check_circuit(endpoint)
-            self.governor.wait_for_budget()
             headers = dict(extra_headers)
             if authenticated:
                 headers.update(self.auth_headers(force_refresh=force_refresh))
             force_refresh = False
+            ticket = self.governor.acquire()
             try:
-                self.governor.record_call()
                 self._count(endpoint)
                 response = self.http.request(method, url, headers=headers, **kwargs)
-            except (httpx.TimeoutException, httpx.TransportError) as error:
+            except BaseException as error:
+                self.governor.settle(ticket, [])  # counted, whatever became of it
+                if not isinstance(error, (httpx.TimeoutException, httpx.TransportError)):
+                    raise
                 if repeatable and attempt <= self.max_retries:
                     self._backoff(attempt, f"{type(error).__name__} on {endpoint}")
                     continue
@@ -237,7 +155,7 @@ class ApiClient:
                     f"{self.service}: no answer on {endpoint} ({type(error).__name__})",
                     hint="the outcome is unknown; the next run reconciles it before anything is resent",
                 ) from error
-            self.governor.observe(self.budgets(response))
+            self.governor.settle(ticket, self.budgets(response))
             day = self.governor.day
             if day is not None:
                 self.context.day_budget = DayBudget(day.limit, day.remaining, day.resets_at)

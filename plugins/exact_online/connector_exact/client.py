@@ -7,8 +7,10 @@ unsure write) with what Exact adds (notes §2, §4, §5):
   ``Prefer: return=representation`` (without it a POST may answer null properties);
 - budgets come from the six ``X-RateLimit-*`` headers (daily ``X-RateLimit-Limit/Remaining/Reset``,
   minutely ``X-RateLimit-Minutely-*``; resets in UTC epoch milliseconds). Until the first answer the
-  documented 60 per minute and 5,000 per day are assumed. A 429 is retried at
-  ``X-RateLimit-Minutely-Reset``; a 429 for the day stops the run cleanly (`BudgetExhausted`);
+  documented 60 per minute and 5,000 per day are assumed, in clock-minute windows (the minutely reset
+  is always the next whole minute, notes §5), so a full minute is waited out until its reset, not
+  60 s after its first call. A 429 is retried at ``X-RateLimit-Minutely-Reset``; a 429 for the day
+  stops the run cleanly (`BudgetExhausted`);
 - the daily **reserve**: `day_reserve` calls (100 by default, but never more than 2% of the daily
   limit the headers announce: 3 of 150) are kept for the payments flow. Writing
   documents and customers stops when only the reserve is left; reading payments may spend it, inside
@@ -96,6 +98,7 @@ class ExactClient(ApiClient):
             sleep=context.sleep,
             day_reserve=day_reserve,
             reserve_share=DAY_RESERVE / PER_DAY,
+            aligned=True,  # Exact's minute is the clock minute: its resets fall on whole minutes (notes §5)
         )
         super().__init__(base_url, context, governor)
         self.division = division
