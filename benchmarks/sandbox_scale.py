@@ -93,7 +93,8 @@ def exact_figures(n: int) -> dict[str, float]:
         }
 
     figures: dict[str, float] = {}
-    figures["book entry"] = timed(n, lambda i: call(box, "POST", base + "salesentry/SalesEntries", token, entry(i)))
+    entries = base + "salesentry/SalesEntries"
+    figures["book entry"] = timed(n, lambda i: call(box, "POST", entries, token, entry(i)))
     refs = " or ".join(f"YourRef eq '2026 / {n - 1 - k * (n // 40)}'" for k in range(40))
     lookup = {"$filter": f"(Journal eq '70' or Journal eq '71') and ({refs})", "$select": "EntryID,YourRef"}
     figures["40-ref YourRef look-up"] = timed(
@@ -132,7 +133,12 @@ def teamleader_figures(n: int) -> dict[str, float]:
     flt = {"department_id": department, "status": ["outstanding", "matched"], "updated_since": since}
 
     def page(endpoint: str, body: dict[str, Any]) -> Callable[[int], Any]:
-        return lambda i: call(box, "POST", f"/{endpoint}", token, {**body, "page": {"size": 100, "number": 1 + i % 5}})
+        def one(i: int) -> Response:
+            return call(
+                box, "POST", f"/{endpoint}", token, {**body, "page": {"size": 100, "number": 1 + i % 5}}
+            )
+
+        return one
 
     figures["invoices.list page of 100"] = timed(20, page("invoices.list", {"filter": flt}))
     figures["creditNotes.list page of 100"] = timed(
@@ -141,7 +147,8 @@ def teamleader_figures(n: int) -> dict[str, float]:
     some = list(box.store.invoices)[n // 2]
     figures["invoices.info"] = timed(200, lambda i: call(box, "POST", "/invoices.info", token, {"id": some}))
     company = list(box.store.companies)[-1]
-    figures["companies.info"] = timed(200, lambda i: call(box, "POST", "/companies.info", token, {"id": company}))
+    body = {"id": company}
+    figures["companies.info"] = timed(200, lambda i: call(box, "POST", "/companies.info", token, body))
     box.httpd.server_close()
     return figures
 

@@ -30,7 +30,8 @@ class Verdict:
     reset: datetime
 
     def headers(self, wall: Callable[[datetime], datetime] = lambda moment: moment) -> dict[str, str]:
-        """`wall` turns the simulator's moment into the wall-clock one a client waits for (`Clock.wall_of`)."""
+        """`wall` turns the simulator's moment into the wall-clock one a client waits for
+        (`Clock.wall_of`)."""
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
