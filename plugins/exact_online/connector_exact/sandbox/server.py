@@ -49,6 +49,7 @@ class ExactSandbox(AdminMixin, SandboxServer):
         token_calls_per_day: int = 200,
         validation_status: int = 500,
         speed: float = 1.0,
+        documents: int = 0,  # `connector sandbox --documents`: the source's; the books start empty of them
     ) -> None:
         super().__init__(port=port, speed=speed)
         self.store = Store(self.clock)
