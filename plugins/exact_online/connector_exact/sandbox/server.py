@@ -187,11 +187,10 @@ class ExactSandbox(AdminMixin, SandboxServer):
                 )
                 return Response(200, str(len(rows)).encode(), {"Content-Type": "text/plain"})
             if request.method == "GET":
-                rows = self._rows(ledger, endpoint)
                 d = serve_collection(
                     endpoint,
                     endpoint.entity,
-                    rows,
+                    self._rows(ledger, endpoint),
                     request.query,
                     renderer,
                     endpoint.path,

@@ -154,7 +154,7 @@ def _route(server: Served, method: str, route: list[str], body: dict[str, Any]) 
             return Response.json(server.generate(int(body["n"]), int(body.get("seed", 0)), **options), 201)
         case "POST", ["refresh-token"]:
             access, refresh = server.issue_tokens()
-            lifetime = int(3600 / server.clock.speed)  # wall seconds, as the token endpoint says
+            lifetime = int(3600 / server.oauth.speed)  # wall seconds, as the token endpoint says
             return Response.json(
                 {"refresh_token": refresh, "access_token": access, "expires_in": lifetime}, 201
             )
