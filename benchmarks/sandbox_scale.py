@@ -10,7 +10,8 @@ Rate limits are lifted (the budgets are not what is measured). Prints millisecon
 
 - Exact: booking one sales entry (`POST salesentry/SalesEntries`), the connector's existing-entry
   look-up (`Journal eq … and (YourRef eq … or …)` with 40 references), a `substringof` filter (no
-  index applies: a scan), an entry by key, an account by `trim(Code) eq …`, a ReceivablesList page;
+  index applies: a scan), an entry by key, an account by `trim(Code) eq …`, the payments feed read
+  when nothing changed (`Timestamp gt …`: a scan), creating an account (its code is the next free one);
 - Teamleader: building a company of N booked documents (`--documents N`), an `invoices.list` page of
   100 with `updated_since`, a `creditNotes.list` page, `invoices.info`, `companies.info`.
 """
@@ -114,11 +115,19 @@ def exact_figures(n: int) -> dict[str, float]:
             box, "GET", base + "crm/Accounts", token, **{"$filter": "trim(Code) eq '1001'", "$select": "ID"}
         ),
     )
-    figures["ReceivablesList page"] = timed(
-        5,
+    stamp = box.store.timestamp
+    figures["sync/Cashflow/PaymentTerms, nothing new"] = timed(
+        20,
         lambda i: call(
-            box, "GET", base + "read/financial/ReceivablesList", token, **{"$select": "HID,Amount"}
+            box,
+            "GET",
+            base + "sync/Cashflow/PaymentTerms",
+            token,
+            **{"$filter": f"Timestamp gt {stamp}L", "$select": "ID,Timestamp"},
         ),
+    )
+    figures["create account (next free code)"] = timed(
+        200, lambda i: call(box, "POST", base + "crm/Accounts", token, {"Name": f"Klant {i}"})
     )
     return figures
 

@@ -101,3 +101,19 @@ def test_a_deleted_entry_leaves_no_trace_in_the_indexes(books: Any) -> None:
     after = filter_rows(ENTRIES, ENTRIES.entity, table, "YourRef eq 'inv-7'")
     assert len(after) == before - 1 and entry not in after
     assert books.lines_of(entry) == []
+
+
+def test_an_account_without_a_code_gets_the_next_free_one_also_after_codes_change() -> None:
+    from connector_exact.sandbox.crm import save_account
+
+    box = ExactSandbox(seed=True)
+    ledger = box.ledger()
+    highest = max(int(str(r["Code"]).strip()) for r in ledger.division.table("accounts").values())
+    first = save_account(box.store, ledger.division, {"Name": "Nieuw BV"}, 400)
+    assert str(first["Code"]).strip() == str(highest + 1)
+    save_account(box.store, ledger.division, {"Code": "990000"}, 400, first)  # renumbered by hand
+    second = save_account(box.store, ledger.division, {"Name": "Nog een BV"}, 400)
+    assert str(second["Code"]).strip() == "990001"
+    box.store.delete(ledger.division, "accounts", second["ID"])
+    third = save_account(box.store, ledger.division, {"Name": "Derde BV"}, 400)
+    assert str(third["Code"]).strip() == "990001"

@@ -51,6 +51,7 @@ class Index:
         self.field = field
         self.buckets: dict[Any, dict[Any, Row]] = {}
         self.keys: dict[Any, Any] = {}  # row key -> its index key
+        self._highest: int | None = None  # cache of `highest_number`, None when unknown
 
     def add(self, key: Any, row: Row) -> None:
         value = index_key(row.get(self.field))
@@ -59,11 +60,15 @@ class Index:
             self.remove(key)
         self.keys[key] = value
         self.buckets.setdefault(value, {})[key] = row
+        if self._highest is not None and isinstance(value, str) and value.isdigit():
+            self._highest = max(self._highest, int(value))
 
     def remove(self, key: Any) -> None:
         value = self.keys.pop(key, _ABSENT)
         if value is _ABSENT:
             return
+        if isinstance(value, str) and value.isdigit():
+            self._highest = None
         bucket = self.buckets.get(value)
         if bucket is not None:
             bucket.pop(key, None)
@@ -73,9 +78,17 @@ class Index:
     def bucket(self, value: Any) -> dict[Any, Row]:
         return self.buckets.get(index_key(value), {})
 
+    def highest_number(self) -> int:
+        """The highest value that is a whole number (0 when none is), e.g. the last account code."""
+        if self._highest is None:
+            numbers = (int(v) for v in self.buckets if isinstance(v, str) and v.isdigit())
+            self._highest = max(numbers, default=0)
+        return self._highest
+
     def clear(self) -> None:
         self.buckets.clear()
         self.keys.clear()
+        self._highest = None
 
 
 class Table(dict[Any, Row]):
