@@ -8,8 +8,8 @@ token is used, because the old refresh token is dead the moment the service answ
 Both margins are relative to the token's announced lifetime (`expires_in`): the margin before
 expiry is at most `expiry_fraction` of it and the interval at most `refresh_fraction` of it, each
 capped at its fixed value. With the services' real lifetimes the fixed values apply, as always; a
-token that lives 10 s (Exact's 600 s on a sandbox at speed 60) is kept for about 9.6 s instead of
-being refreshed on every call because 25 s is more than its whole life.
+token that lives 10 s (a 600 s token on a sandbox at speed 60) is kept for about 9.6 s instead of
+being refreshed on every call because a 25 s margin is more than its whole life.
 """
 
 from __future__ import annotations

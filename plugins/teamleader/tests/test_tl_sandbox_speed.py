@@ -77,3 +77,20 @@ def test_documents_n_are_booked_distinct_backdated_and_listed_with_their_custome
         assert max(i["updated_at"] for i in generated) < server.clock.now().isoformat()
     finally:
         server.stop()
+
+
+def test_a_list_by_ids_answers_those_in_the_usual_order_among_many() -> None:
+    """`filter.ids` is looked up by key: the answer is what a scan of the account would give."""
+    server = start_sandbox(documents=300)
+    try:
+        access, _ = server.issue_tokens()
+        wanted = [*list(server.store.companies)[::4][:12], "00000000-0000-4000-8000-000000000000"]
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {access}"}) as client:
+            body = {"filter": {"ids": wanted}, "page": {"size": 100}}
+            listed = [item["id"] for item in client.post("/companies.list", json=body).json()["data"]]
+            everything = client.post("/companies.list", json={"page": {"size": 100}}).json()["data"]
+        assert len(everything) < 100  # one page holds the whole account
+        assert len(listed) == 12
+        assert listed == [item["id"] for item in everything if item["id"] in wanted]
+    finally:
+        server.stop()

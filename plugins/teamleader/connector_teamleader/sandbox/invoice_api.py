@@ -26,6 +26,7 @@ from .common import (
     sort_spec,
 )
 from .common import sorted_by as _sorted_by
+from .crm import by_ids
 from .documents import credit_note_json, invoice_json
 from .invoices import number_key
 from .lifecycle import book, credit, draft, register_payment, remove_payments, update, update_booked
@@ -110,7 +111,7 @@ def invoices_list(store: Store, body: dict[str, Any]) -> Response:
     spec = sort_spec(body, ("invoice_number", "invoice_date"), "invoice_number")
 
     def listing() -> list[Invoice]:
-        found = [invoice for invoice in store.invoices.values() if matches(invoice)]
+        found = [invoice for invoice in by_ids(store.invoices, flt) if matches(invoice)]
         return _sorted_by(
             sorted(found, key=lambda item: item.sequence),
             spec,
@@ -209,9 +210,8 @@ def credit_notes_list(store: Store, body: dict[str, Any]) -> Response:
     matches = _note_filter(flt)
 
     def listing() -> list[CreditNote]:
-        return sorted(
-            (note for note in store.credit_notes.values() if matches(note)), key=lambda n: n.sequence
-        )
+        notes = by_ids(store.credit_notes, flt)
+        return sorted((note for note in notes if matches(note)), key=lambda n: n.sequence)
 
     found = store.listing(_listing_key("creditNotes", flt, []), listing)
     return Response.json({"data": [credit_note_json(store, note) for note in store.paging.page(body, found)]})
