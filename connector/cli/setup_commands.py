@@ -139,19 +139,46 @@ def auth(
 
 @click.command()
 @click.option("--port-base", type=int, default=0, help="First port to use (default: any free port).")
-def sandbox(port_base: int) -> None:
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Run the sandboxes' clocks N times faster: a sandbox minute lasts 60/N s, its day 86,400/N s; "
+    "rate limits stay per sandbox minute and headers say wall-clock moments.",
+)
+@click.option(
+    "--documents",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Add a backdated company of N booked documents, with their customers, ready to sync.",
+)
+def sandbox(port_base: int, speed: float, documents: int) -> None:
     """Start every installed simulator on loopback with demo data; Ctrl-C stops them."""
     import time
 
     factories = Plugins.load().sandboxes()
+    options: dict[str, float | int] = {}
+    if speed != 1:
+        options["speed"] = speed
+    if documents:
+        options["documents"] = documents
     started = []
     try:
         for offset, (name, factory) in enumerate(sorted(factories.items())):
-            box = factory(seed=True, port=port_base + offset if port_base else 0)
+            box = factory(seed=True, port=port_base + offset if port_base else 0, **options)
             started.append(box)
             click.echo(f"{name}: {box.url}")
             for key, value in box.credentials.items():
                 click.echo(f"  {key}: {value}")
+        if speed != 1:
+            click.echo(
+                f"\nSpeed {speed:g}: a sandbox minute lasts {60 / speed:g} s, "
+                f"a sandbox day {86400 / speed:g} s."
+            )
+        if documents:
+            click.echo(f"{documents} booked documents wait to be synced.")
         click.echo("\nPoint a rule file at them with:")
         for box in started:
             for key, value in box.environment.items():

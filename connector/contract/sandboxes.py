@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Sandbox(Protocol):
@@ -36,4 +36,9 @@ class Sandbox(Protocol):
 
 
 class SandboxFactory(Protocol):
-    def __call__(self, *, seed: bool = True, port: int = 0) -> Sandbox: ...
+    """Starts a simulator. `connector sandbox --speed N --documents N` also passes ``speed`` (its
+    clock runs N times faster, see `connector.testing.sandbox.Clock`) and ``documents`` (a source's
+    simulator adds that many booked documents, backdated; a sink's holds nothing before a sync), only
+    when they differ from 1 and 0."""
+
+    def __call__(self, *, seed: bool = True, port: int = 0, **options: Any) -> Sandbox: ...

@@ -49,11 +49,19 @@ class World:
     rule_defaults: dict[str, Any] = field(default_factory=dict)  # merged into every `write_rules`
 
     @classmethod
-    def start(cls, directory: Path, **options: Mapping[str, Any]) -> World:
-        """Start each sandbox; `options[name]` are passed to that sandbox's factory."""
+    def start(
+        cls, directory: Path, *, speed: float = 1.0, documents: int = 0, **options: Mapping[str, Any]
+    ) -> World:
+        """Start each sandbox; `options[name]` are passed to that sandbox's factory, and `speed` and
+        `documents` to every factory, as `connector sandbox --speed --documents` passes them."""
         world = cls(directory)
+        shared: dict[str, Any] = {}
+        if speed != 1:
+            shared["speed"] = speed
+        if documents:
+            shared["documents"] = documents
         for name, factory in sorted(Plugins.load().sandboxes().items()):
-            world.sandboxes[name] = factory(seed=True, port=0, **dict(options.get(name, {})))
+            world.sandboxes[name] = factory(seed=True, port=0, **shared, **dict(options.get(name, {})))
         return world
 
     def stop(self) -> None:
@@ -120,6 +128,77 @@ class World:
             token = self.sandboxes[plugin].refresh_token()
             result = self.cli("auth", str(self.rules_path), side, "--refresh-token", token)
             assert result.returncode == 0, result.stdout + result.stderr
+
+
+@dataclass
+class SandboxProcess:
+    """`connector sandbox` running as a subprocess, as a person or a benchmark starts it: its URLs
+    and credentials read from what it printed. `refresh_token(url)` asks a sandbox's admin route for
+    a refresh token of the demo user (what `World.authorize` gets in-process)."""
+
+    process: subprocess.Popen[str]
+    output: str
+    environment: dict[str, str]
+    urls: dict[str, str]  # sandbox name -> base URL
+
+    @classmethod
+    def start(cls, *options: str, timeout: float = 120) -> SandboxProcess:
+        """Start `connector sandbox OPTIONS` and wait for its "Ctrl-C" line (at most `timeout` s)."""
+        import threading
+
+        process = subprocess.Popen(
+            [_executable(), "sandbox", *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        lines: list[str] = []
+        timer = threading.Timer(timeout, process.kill)  # a hang guard: never a timing
+        timer.start()
+        try:
+            for line in process.stdout:
+                lines.append(line)
+                if "Ctrl-C" in line:
+                    break
+        finally:
+            timer.cancel()
+        output = "".join(lines)
+        if "Ctrl-C" not in output:
+            process.kill()
+            raise RuntimeError(
+                f"connector sandbox did not start: {output}{process.stderr.read() if process.stderr else ''}"
+            )
+        environment: dict[str, str] = {}
+        urls: dict[str, str] = {}
+        for line in lines:
+            text = line.strip()
+            if text.startswith("export ") and "=" in text:
+                key, _, value = text[len("export ") :].partition("=")
+                environment[key] = value.strip("'")
+            elif not line.startswith(" ") and ": http" in line:
+                name, _, url = text.partition(": ")
+                urls[name] = url
+        return cls(process, output, environment, urls)
+
+    def refresh_token(self, name: str) -> str:
+        import httpx
+
+        response = httpx.post(f"{self.urls[name]}/_sandbox/refresh-token", timeout=10)
+        response.raise_for_status()
+        return str(response.json()["refresh_token"])
+
+    def stop(self) -> int:
+        """Ctrl-C, as a person stops it; its exit code."""
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
 
 
 def _executable() -> str:

@@ -10,7 +10,8 @@ core owns what every simulator shares, and nothing of what they simulate:
   ``POST /_sandbox/clock {"advance": seconds}`` or ``{"set": iso}`` moves the clock;
   ``GET /_sandbox/clock``; ``POST /_sandbox/faults {...}`` injects a fault (see `Fault`);
   ``DELETE /_sandbox/faults`` clears them. A subclass's `admin()` serves the rest of ``/_sandbox/``.
-- `Clock`: the simulator's time, real time plus an offset that tests move forward without sleeping.
+- `Clock`: the simulator's time, real time (optionally `speed` times faster) plus an offset that
+  tests move forward without sleeping.
 """
 
 from __future__ import annotations
@@ -31,15 +32,33 @@ ADMIN_PREFIX = "/_sandbox/"
 
 
 class Clock:
-    """Simulated time: the real clock plus an offset that only moves forward on request."""
+    """Simulated time: the real clock, run `speed` times faster, plus an offset that only moves
+    forward on request.
 
-    def __init__(self) -> None:
+    At speed N a simulated minute lasts 60/N wall seconds and a simulated day 86,400/N. What the
+    simulator announces to a client in wall-clock terms (a rate limit's reset moment, a token's
+    `expires_in`) goes through `wall_of` and `wall_seconds`, so a client that follows the headers
+    needs no test-only switch. At speed 1 both are the identity: the simulator behaves exactly as a
+    clock without speed (and a test that moved the clock reads the headers against it).
+    """
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError(f"a clock's speed must be positive, not {speed}")
+        self.speed = float(speed)
+        self._origin = datetime.now(UTC)
         self._offset = timedelta()
         self._lock = threading.Lock()
 
+    def _run(self, wall: datetime) -> datetime:
+        """Where the clock would stand at `wall` without any offset."""
+        if self.speed == 1:
+            return wall
+        return self._origin + (wall - self._origin) * self.speed
+
     def now(self) -> datetime:
         with self._lock:
-            return datetime.now(UTC) + self._offset
+            return self._run(datetime.now(UTC)) + self._offset
 
     def advance(self, seconds: float) -> datetime:
         with self._lock:
@@ -48,8 +67,20 @@ class Clock:
 
     def set(self, moment: datetime) -> datetime:
         with self._lock:
-            self._offset = moment - datetime.now(UTC)
+            self._offset = moment - self._run(datetime.now(UTC))
         return self.now()
+
+    def wall_of(self, moment: datetime) -> datetime:
+        """The wall-clock moment at which this clock shows `moment` (unless it is moved first)."""
+        if self.speed == 1:
+            return moment
+        with self._lock:
+            wall = datetime.now(UTC)
+            return wall + (moment - (self._run(wall) + self._offset)) / self.speed
+
+    def wall_seconds(self, seconds: float) -> float:
+        """How many wall seconds `seconds` of this clock's time last."""
+        return seconds / self.speed
 
 
 @dataclass
@@ -131,8 +162,8 @@ class SandboxServer:
 
     name = "sandbox"
 
-    def __init__(self, *, port: int = 0, host: str = "127.0.0.1") -> None:
-        self.clock = Clock()
+    def __init__(self, *, port: int = 0, host: str = "127.0.0.1", speed: float = 1.0) -> None:
+        self.clock = Clock(speed)
         self.lock = threading.RLock()  # one request changes state at a time, as a real service's DB would
         self.calls: list[CallRecord] = []
         self.faults: list[Fault] = []
@@ -266,7 +297,10 @@ class SandboxServer:
             self.calls.clear()
             return Response.empty()
         if route == "clock" and request.method == "GET":
-            return Response.json({"now": self.clock.now().isoformat()})
+            shown: dict[str, Any] = {"now": self.clock.now().isoformat()}
+            if self.clock.speed != 1:
+                shown["speed"] = self.clock.speed
+            return Response.json(shown)
         if route == "clock" and request.method == "POST":
             payload = request.json() or {}
             if "set" in payload:

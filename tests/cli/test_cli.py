@@ -136,3 +136,39 @@ def test_sandbox_starts_both_simulators_quickly_and_stops_on_ctrl_c() -> None:
     url = next(line.split(": ", 1)[1].strip() for line in lines if line.startswith("teamleader: "))
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=1)
+
+
+def test_sandbox_at_speed_60_with_200_documents_runs_as_a_subprocess_others_can_read() -> None:
+    """`connector sandbox --speed 60 --documents 200`, started and read as a benchmark would: its
+    export lines point at both sandboxes, their clocks run 60 times faster, and the 200 booked
+    documents are listed through the API with a token from the sandbox's admin route."""
+    from connector.testing.e2e import SandboxProcess
+
+    box = SandboxProcess.start("--speed", "60", "--documents", "200")
+    try:
+        assert "Speed 60: a sandbox minute lasts 1 s" in box.output
+        assert set(box.urls) == {"exact_online", "teamleader"}
+        assert box.environment["TEAMLEADER_API_URL"] == box.urls["teamleader"]
+        for url in box.urls.values():
+            assert httpx.get(f"{url}/_sandbox/clock", timeout=10).json()["speed"] == 60
+        tokens = httpx.post(f"{box.urls['teamleader']}/_sandbox/refresh-token", timeout=10).json()
+        assert tokens["expires_in"] == 60
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        booked = []
+        for page in range(1, 10):
+            body = {"filter": {"status": ["outstanding", "matched"]}, "page": {"size": 100, "number": page}}
+            data = httpx.post(
+                f"{box.environment['TEAMLEADER_API_URL']}/invoices.list", json=body, headers=headers
+            )
+            booked += [item for item in data.json()["data"] if "Benchmark" in item["invoicee"]["name"]]
+            if len(data.json()["data"]) < 100:
+                break
+        notes = httpx.post(
+            f"{box.environment['TEAMLEADER_API_URL']}/creditNotes.list",
+            json={"page": {"size": 100}},
+            headers=headers,
+        ).json()["data"]
+        assert len(booked) + sum("Benchmark" in n["invoicee"]["name"] for n in notes) == 200
+        assert box.refresh_token("exact_online")
+    finally:
+        assert box.stop() == 0

@@ -75,3 +75,38 @@ def test_never_authorized_says_run_connector_auth() -> None:
 def test_a_refused_refresh_token_needs_authorization() -> None:
     with pytest.raises(AuthorizationNeeded):
         keeper(stored("dead", age=700), [NOW], []).access_token()
+
+
+def short_lived(age: float, lifetime: float = 10) -> MemoryTokenStore:
+    issued = NOW - timedelta(seconds=age)
+    return MemoryTokenStore(Tokens("a0", "r0", issued + timedelta(seconds=lifetime), issued))
+
+
+def exact_like(store: MemoryTokenStore, refreshes: list[str]) -> TokenKeeper:
+    from connector_exact.oauth import exact_keeper
+
+    def refresh(token: str) -> TokenResponse:
+        refreshes.append(token)
+        return TokenResponse(f"access-{len(refreshes)}", f"refresh-{len(refreshes)}", 10)
+
+    return exact_keeper(store, refresh, clock=lambda: NOW)
+
+
+def test_a_token_of_ten_seconds_is_kept_for_most_of_its_life_not_refreshed_on_every_call() -> None:
+    """Exact's 600 s token at sandbox speed 60 lives 10 s: a fixed 25 s margin would refresh it on
+    every call; relative to its life it is refreshed at 575/600 of it, as the 600 s one is."""
+    refreshes: list[str] = []
+    assert exact_like(short_lived(age=9.0), refreshes).access_token() == "a0"
+    assert exact_like(short_lived(age=9.5), refreshes).access_token() == "a0"
+    assert refreshes == []
+    assert exact_like(short_lived(age=9.7), refreshes).access_token() == "access-1"
+    assert refreshes == ["r0"]
+
+
+def test_the_real_lifetimes_keep_the_fixed_margins() -> None:
+    """At 600 s: refreshed 25 s before expiry and never within 570 s, exactly as before."""
+    refreshes: list[str] = []
+    kept = exact_like(short_lived(age=574, lifetime=600), refreshes)
+    assert kept.margins(kept.store.load()) == (timedelta(seconds=25), timedelta(seconds=570))  # type: ignore[arg-type]
+    assert kept.access_token() == "a0"
+    assert exact_like(short_lived(age=576, lifetime=600), refreshes).access_token() == "access-1"

@@ -7,7 +7,8 @@
   the new access token is used.
 - Exact refuses a refresh within 570 s of the previous one. `exact_keeper` therefore never asks
   sooner: it reuses the stored access token until 25 s before it expires, i.e. 575 s after it was
-  issued, and a forced refresh (after a 401) within 570 s asks for authorization instead.
+  issued, and a forced refresh (after a 401) within 570 s asks for authorization instead. A token
+  announced with a shorter life (a sped-up sandbox) keeps the same proportions (`TokenKeeper.margins`).
 - Should Exact still answer ``TooEarlyToRefreshTokens`` (another process refreshed, or the clocks
   disagree), the stored access token is used while it is valid; otherwise the person is told how long
   to wait. Nothing is stored then: the presented refresh token stays the valid one.
@@ -34,8 +35,13 @@ from connector.transport.oauth import TokenKeeper, TokenResponse
 log = logging.getLogger("connector.exact_online.oauth")
 
 SERVICE = "Exact Online"
+ACCESS_LIFETIME = timedelta(seconds=600)
 MIN_REFRESH_INTERVAL = timedelta(seconds=570)
 EXPIRY_MARGIN = timedelta(seconds=25)
+# Relative to a shorter announced lifetime (a sped-up sandbox), the same proportions: refreshed at
+# 575/600 of its life, never before 570/600 (`TokenKeeper.margins`).
+EXPIRY_FRACTION = EXPIRY_MARGIN / ACCESS_LIFETIME
+REFRESH_FRACTION = MIN_REFRESH_INTERVAL / ACCESS_LIFETIME
 TOKEN_PATH = "/api/oauth2/token"
 AUTH_PATH = "/api/oauth2/auth"
 
@@ -160,7 +166,8 @@ class ExactTokenKeeper(TokenKeeper):
                 )
                 return tokens
             since = now - tokens.refreshed_at if tokens else timedelta(0)
-            wait = max((self.min_refresh_interval - since).total_seconds(), 0.0) or 570.0
+            interval = self.margins(tokens)[1] if tokens else self.min_refresh_interval
+            wait = max((interval - since).total_seconds(), 0.0) or 570.0
             raise self.needed(
                 f"Exact refused a token refresh as too early ({refused}); wait {wait:.0f} s and run again"
             ) from refused
@@ -181,4 +188,6 @@ def exact_keeper(
         side="sink",
         expiry_margin=EXPIRY_MARGIN,
         min_refresh_interval=MIN_REFRESH_INTERVAL,
+        expiry_fraction=EXPIRY_FRACTION,
+        refresh_fraction=REFRESH_FRACTION,
     )

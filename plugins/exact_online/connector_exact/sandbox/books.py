@@ -87,7 +87,5 @@ class Books:
         return number
 
     def lines_of(self, entry: Row) -> list[Row]:
-        rows = [
-            r for r in self.division.table("sales_entry_lines").values() if r["EntryID"] == entry["EntryID"]
-        ]
-        return sorted(rows, key=lambda r: r["LineNumber"])
+        rows = self.division.table("sales_entry_lines").indexes["EntryID"].bucket(entry["EntryID"])
+        return sorted(rows.values(), key=lambda r: r["LineNumber"])

@@ -49,10 +49,7 @@ def pad_code(code: Any) -> str:
 
 
 def next_account_code(division: Division) -> str:
-    numbers = [
-        int(c) for row in division.table("accounts").values() if (c := str(row["Code"]).strip()).isdigit()
-    ]
-    return pad_code(max(numbers, default=0) + 1)
+    return pad_code(division.table("accounts").indexes["Code"].highest_number() + 1)
 
 
 def save_account(

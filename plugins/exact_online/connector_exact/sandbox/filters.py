@@ -52,16 +52,28 @@ class UnsupportedFields(ValueError):
         self.fields = fields
 
 
+Hint = dict[str, list[Any]]
+"""field -> values: a row can only match when its field equals one of them (``eq`` semantics). What
+lets `Table.candidates` answer through an index instead of a scan."""
+
+
 @dataclass
 class Node:
     kind: str  # str guid date int decimal bool null
     get: Getter
+    field: str | None = None  # a plain field, or trim() of one: what an index can look up
+    constant: bool = False
+    value: Any = None
+    hint: Hint | None = None
 
 
 @dataclass
 class Filter:
     predicate: Callable[[Row], bool]
     fields: set[str] = field(default_factory=set)
+    hint: Hint | None = None
+    """Set when the filter holds only rows with certain values of a field (``YourRef eq 'a' or
+    YourRef eq 'b'``, also inside an ``and``); None when only a scan can tell (``substringof``)."""
 
     def __call__(self, row: Row) -> bool:
         return self.predicate(row)
@@ -142,28 +154,28 @@ class Parser:
         if self.peek() is not None or node.kind != "bool":
             raise FilterSyntaxError(SYNTAX_ERROR)
         get = node.get
-        return Filter(lambda row: bool(get(row)), self.fields)
+        return Filter(lambda row: bool(get(row)), self.fields, node.hint)
 
     def or_expr(self) -> Node:
         left = self.and_expr()
         while self.keyword("or"):
             right = self.and_expr()
-            left = self._logical(left, right, any)
+            left = self._logical(left, right, any, _either(left.hint, right.hint))
         return left
 
     def and_expr(self) -> Node:
         left = self.not_expr()
         while self.keyword("and"):
             right = self.not_expr()
-            left = self._logical(left, right, all)
+            left = self._logical(left, right, all, _both(left.hint, right.hint))
         return left
 
     @staticmethod
-    def _logical(left: Node, right: Node, combine: Callable[[Any], bool]) -> Node:
+    def _logical(left: Node, right: Node, combine: Callable[[Any], bool], hint: Hint | None) -> Node:
         if left.kind != "bool" or right.kind != "bool":
             raise FilterSyntaxError(SYNTAX_ERROR)
         lget, rget = left.get, right.get
-        return Node("bool", lambda row: combine(g(row) for g in (lget, rget)))
+        return Node("bool", lambda row: combine(g(row) for g in (lget, rget)), hint=hint)
 
     def not_expr(self) -> Node:
         if self.keyword("not"):
@@ -183,7 +195,12 @@ class Parser:
         if not _compatible(left.kind, right.kind):
             raise FilterSyntaxError(SYNTAX_ERROR)
         lget, rget = left.get, right.get
-        return Node("bool", lambda row: _compare(op, lget(row), rget(row)))
+        hint = None
+        if op == "eq" and left.field and right.constant:
+            hint = {left.field: [right.value]}
+        elif op == "eq" and right.field and left.constant:
+            hint = {right.field: [left.value]}
+        return Node("bool", lambda row: _compare(op, lget(row), rget(row)), hint=hint)
 
     def primary(self) -> Node:
         kind, text = self.take()
@@ -193,7 +210,7 @@ class Parser:
             return node
         if kind == "string":
             value = text[1:-1].replace("''", "'")
-            return Node("str", lambda row: value)
+            return Node("str", lambda row: value, constant=True, value=value)
         if kind == "prefixed":
             return self._prefixed(text)
         if kind == "number":
@@ -204,7 +221,7 @@ class Parser:
                 flag = lowered == "true"
                 return Node("bool", lambda row: flag)
             if lowered == "null":
-                return Node("null", lambda row: None)
+                return Node("null", lambda row: None, constant=True)
             nxt = self.peek()
             if nxt == ("punct", "("):
                 return self._call(lowered)
@@ -218,7 +235,7 @@ class Parser:
             if not re.fullmatch(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", raw):
                 raise FilterSyntaxError(SYNTAX_ERROR)
             guid = raw.lower()
-            return Node("guid", lambda row: guid)
+            return Node("guid", lambda row: guid, constant=True, value=guid)
         try:
             moment = parse_datetime(raw)
         except ValueError as error:
@@ -235,7 +252,7 @@ class Parser:
             integer = int(digits)
             if not suffix and abs(integer) > INT32_MAX:  # an Int64 literal needs its L (notes §4.3)
                 raise FilterSyntaxError(SYNTAX_ERROR)
-            return Node("int", lambda row: integer)
+            return Node("int", lambda row: integer, constant=True, value=integer)
         number = Decimal(digits)
         return Node("decimal", lambda row: number)
 
@@ -243,7 +260,7 @@ class Parser:
         self.fields.add(name)
         kind = self.kinds.get(name, "any")  # unknown: reported as unsupported after parsing
         kind = {"int64": "int"}.get(kind, kind)
-        return Node(kind, lambda row: row.get(name))
+        return Node(kind, lambda row: row.get(name), field=name)
 
     def _args(self) -> list[Node]:
         self.expect("(")
@@ -277,7 +294,8 @@ class Parser:
         if name in ("trim", "tolower", "toupper") and takes("str"):
             (a,) = gets
             apply = _trim if name == "trim" else (str.lower if name == "tolower" else str.upper)
-            return Node("str", lambda row: None if a(row) is None else apply(str(a(row))))
+            field_name = args[0].field if name == "trim" else None  # an index key is already trimmed
+            return Node("str", lambda row: None if a(row) is None else apply(str(a(row))), field=field_name)
         if name == "length" and takes("str"):
             (a,) = gets
             return Node("int", lambda row: None if a(row) is None else len(str(a(row))))
@@ -294,6 +312,25 @@ class Parser:
 
 def _trim(text: str) -> str:
     return text.strip()
+
+
+def _either(left: Hint | None, right: Hint | None) -> Hint | None:
+    """``or``: a field both sides narrow, to the values of either."""
+    if left is None or right is None:
+        return None
+    common = {name: left[name] + right[name] for name in left if name in right}
+    return common or None
+
+
+def _both(left: Hint | None, right: Hint | None) -> Hint | None:
+    """``and``: whatever either side narrows (a row must pass both); the fewer values per field."""
+    if left is None or right is None:
+        return left or right
+    merged = dict(left)
+    for name, values in right.items():
+        if name not in merged or len(values) < len(merged[name]):
+            merged[name] = values
+    return merged
 
 
 def parse_filter(text: str, kinds: Mapping[str, str], allowed: frozenset[str] | None = None) -> Filter:

@@ -227,7 +227,8 @@ class OAuthServer:
         payload: dict[str, Any] = {
             "access_token": access.token,
             "token_type": "bearer",
-            "expires_in": str(int(ACCESS_TTL.total_seconds())),
+            # in wall seconds: on a sped-up clock the 600 simulated seconds pass sooner (`Clock`)
+            "expires_in": str(int(self.clock.wall_seconds(ACCESS_TTL.total_seconds()))),
             "refresh_token": grant.refresh_token,
         }
         return Response(

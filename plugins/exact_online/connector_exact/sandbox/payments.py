@@ -90,8 +90,7 @@ def _sales_lines(ledger: Books, entry: Row) -> list[Row]:
 def post_entry(ledger: Books, entry: Row) -> None:
     """Create (or refresh after a change) the entry's receivable and its sales transaction lines."""
     store, division = ledger.store, ledger.division
-    lines = division.table("transaction_lines")
-    for old in [row for row in lines.values() if row["EntryID"] == entry["EntryID"]]:
+    for old in transaction_lines_of(ledger, entry["EntryID"]):
         store.delete(division, "transaction_lines", old["ID"])
     new_lines = [store.insert(division, "transaction_lines", row) for row in _sales_lines(ledger, entry)]
     customer = division.table("accounts").get(entry["Customer"]) or {}
@@ -157,10 +156,13 @@ def unpost_entry(ledger: Books, entry: Row, *, keep_receivable: bool) -> None:
         _drop_payments(ledger, receivable)
         if not keep_receivable:
             store.delete(division, "receivables", receivable["ID"])
-    for old in [
-        row for row in division.table("transaction_lines").values() if row["EntryID"] == entry["EntryID"]
-    ]:
+    for old in transaction_lines_of(ledger, entry["EntryID"]):
         store.delete(division, "transaction_lines", old["ID"])
+
+
+def transaction_lines_of(ledger: Books, entry_id: str) -> list[Row]:
+    """The transaction lines an entry (or a payment) posted, through the index on EntryID."""
+    return list(ledger.division.table("transaction_lines").indexes["EntryID"].bucket(entry_id).values())
 
 
 def receivable_of(ledger: Books, entry_id: str) -> Row | None:
@@ -173,9 +175,7 @@ def outstanding(receivable: Row) -> Decimal:
 
 def _drop_payments(ledger: Books, receivable: Row) -> None:
     for payment_id in receivable["_payments"]:
-        for row in [
-            r for r in ledger.division.table("transaction_lines").values() if r["EntryID"] == payment_id
-        ]:
+        for row in transaction_lines_of(ledger, payment_id):
             ledger.store.delete(ledger.division, "transaction_lines", row["ID"])
     receivable["_payments"] = []
     receivable["_paid"] = Decimal("0.00")

@@ -7,7 +7,7 @@ absolute URL of the next page and repeats the query's `$select`/`$filter`/`$orde
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -16,6 +16,7 @@ from .filters import SYNTAX_ERROR, FilterSyntaxError, UnsupportedFields, parse_f
 from .odata import ODataError, render
 from .schema import Endpoint, EntityType
 from .store import Row
+from .tables import Table
 
 SELECT_REQUIRED = "Please add a $select or a $top=1 statement to the query string."
 
@@ -96,7 +97,7 @@ def _order(rows: list[Row], orderby: str, entity: EntityType) -> list[Row]:
 def serve_collection(
     endpoint: Endpoint,
     entity: EntityType,
-    rows: list[Row],
+    stored: Collection[Row],
     query: dict[str, list[str]],
     renderer: Renderer,
     path: str,
@@ -109,7 +110,7 @@ def serve_collection(
     if endpoint.select_required and not select_text and top != 1:
         raise ODataError(400, SELECT_REQUIRED)
     select = parse_select(entity, select_text)
-    rows = filter_rows(endpoint, entity, rows, filter_text)
+    rows = filter_rows(endpoint, entity, stored, filter_text)
     count = len(rows)
     if endpoint.sync:
         rows = sorted(rows, key=lambda r: r.get("Timestamp") or 0)
@@ -141,12 +142,16 @@ def serve_collection(
 
 
 def filter_rows(
-    endpoint: Endpoint, entity: EntityType, rows: list[Row], filter_text: str | None
+    endpoint: Endpoint, entity: EntityType, rows: Collection[Row], filter_text: str | None
 ) -> list[Row]:
+    """The rows `filter_text` holds, in their stored order. `rows` may be a `Table`: then a filter
+    that names values of an indexed field (``YourRef eq 'a' or YourRef eq 'b'``) is answered from
+    the index, and only a filter no index can narrow scans the table."""
     if endpoint.mandatory_filter and not filter_text:
         raise ODataError(400, endpoint.mandatory_filter_message)
+    scan: Iterable[Row] = rows.values() if isinstance(rows, Table) else rows
     if not filter_text:
-        return rows
+        return list(scan)
     allowed = endpoint.filterable
     if endpoint.mandatory_filter:
         allowed = frozenset(endpoint.mandatory_filter)
@@ -156,7 +161,11 @@ def filter_rows(
         raise ODataError(400, str(error)) from error
     except FilterSyntaxError as error:
         raise ODataError(400, SYNTAX_ERROR) from error
-    return [row for row in rows if predicate(row)]
+    if isinstance(rows, Table) and predicate.hint:
+        candidates = rows.candidates(predicate.hint)
+        if candidates is not None:
+            scan = candidates
+    return [row for row in scan if predicate(row)]
 
 
 def _int_param(text: str | None) -> int | None:

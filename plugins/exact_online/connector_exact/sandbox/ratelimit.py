@@ -1,7 +1,8 @@
 """Exact's call budgets: 60 per minute and 5,000 per day per app and division, and the error budget.
 
 Every API response carries the six ``X-RateLimit-*`` headers (resets in UTC epoch milliseconds: the next
-whole minute, the next UTC midnight). When the minute is spent the answer is 429 with an empty body and
+whole minute, the next UTC midnight, of the simulator's clock; on a sped-up clock, the wall-clock
+moment it shows them, see `Clock.wall_of`). When the minute is spent the answer is 429 with an empty body and
 only the minutely headers; when the day is spent, 429 with only the daily headers (notes §5).
 
 The error budget ("no more than 10 errors per API key, per user, per company, per endpoint, and per
@@ -55,10 +56,15 @@ class RateLimiter:
         if usage.day != day:
             usage.day, usage.day_calls = day, 0
         midnight = datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
-        daily = {"X-RateLimit-Limit": str(self.per_day), "X-RateLimit-Reset": str(_ms(midnight))}
+        next_minute = datetime.fromtimestamp((minute + 1) * 60, UTC)
+        # Announced in wall-clock time: at speed N the next simulated minute is 60/N s away at most.
+        daily = {
+            "X-RateLimit-Limit": str(self.per_day),
+            "X-RateLimit-Reset": str(_ms(self.clock.wall_of(midnight))),
+        }
         minutely = {
             "X-RateLimit-Minutely-Limit": str(self.per_minute),
-            "X-RateLimit-Minutely-Reset": str((minute + 1) * 60_000),
+            "X-RateLimit-Minutely-Reset": str(_ms(self.clock.wall_of(next_minute))),
         }
         if usage.day_calls >= self.per_day:
             raise ODataError(429, headers={**daily, "X-RateLimit-Remaining": "0"}, empty=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from .query import Renderer, filter_rows, serve_collection
 from .ratelimit import ErrorBudget, RateLimiter
 from .schema import ENDPOINTS, ME, SALES_ENTRY_LINE, Endpoint
 from .store import Row, Store
+from .tables import Table
 
 RESOURCE_RE = re.compile(
     r"^(?P<path>[A-Za-z][A-Za-z/]*?)(?:\((?P<key>[^)]*)\)(?:/(?P<nav>[A-Za-z]+))?|/(?P<count>\$count))?$"
@@ -47,8 +48,10 @@ class ExactSandbox(AdminMixin, SandboxServer):
         min_refresh_interval: float = 570,
         token_calls_per_day: int = 200,
         validation_status: int = 500,
+        speed: float = 1.0,
+        documents: int = 0,  # `connector sandbox --documents`: the source's; the books start empty of them
     ) -> None:
-        super().__init__(port=port)
+        super().__init__(port=port, speed=speed)
         self.store = Store(self.clock)
         self.client_id, self.client_secret = CLIENT_ID, CLIENT_SECRET
         self.oauth = OAuthServer(
@@ -184,11 +187,10 @@ class ExactSandbox(AdminMixin, SandboxServer):
                 )
                 return Response(200, str(len(rows)).encode(), {"Content-Type": "text/plain"})
             if request.method == "GET":
-                rows = self._rows(ledger, endpoint)
                 d = serve_collection(
                     endpoint,
                     endpoint.entity,
-                    rows,
+                    self._rows(ledger, endpoint),
                     request.query,
                     renderer,
                     endpoint.path,
@@ -234,10 +236,11 @@ class ExactSandbox(AdminMixin, SandboxServer):
                 "Error processing request stream. The request should be a valid top-level resource object.",
             ) from error
 
-    def _rows(self, ledger: Ledger, endpoint: Endpoint) -> list[Row]:
+    def _rows(self, ledger: Ledger, endpoint: Endpoint) -> Collection[Row]:
+        """The endpoint's rows: a stored `Table` (indexed), or the list a read endpoint derives."""
         if endpoint.table == "receivables_list":
             return payments.receivables_list(ledger)
-        return list(ledger.division.table(endpoint.table).values())
+        return ledger.division.table(endpoint.table)
 
     def _children(self, ledger: Ledger, base: str, row: Row) -> list[dict[str, Any]]:
         renderer = Renderer(base, lambda entity, child, name: [])
@@ -259,9 +262,15 @@ class ExactSandbox(AdminMixin, SandboxServer):
                 key = int(text.rstrip("Ll"))
         except ValueError as error:
             raise ODataError(400, SYNTAX_ERROR) from error
-        for row in self._rows(ledger, endpoint):
-            if row.get(endpoint.entity.key) == key:
-                return row
+        rows = self._rows(ledger, endpoint)
+        if isinstance(rows, Table):
+            found = rows.get(key)
+            if found is not None and found.get(endpoint.entity.key) == key:
+                return found
+        else:
+            for row in rows:
+                if row.get(endpoint.entity.key) == key:
+                    return row
         raise ODataError(404, "Resource not found for the segment '" + endpoint.path.split("/")[-1] + "'.")
 
     def _create(self, ledger: Ledger, endpoint: Endpoint, payload: Any) -> Row:

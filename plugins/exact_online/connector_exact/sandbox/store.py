@@ -8,7 +8,6 @@ Int64 `Timestamp` (notes §6.13), and deletes of synced tables leave a `sync/Del
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,10 +16,19 @@ from connector.testing.sandbox import Clock
 
 from .odata import new_guid
 from .schema import DELETED_ENTITY_TYPES, SYNC_ENDPOINT_NAMES
+from .tables import INDEXES, Table
 
 TIMESTAMP_START = 2**32  # above Int32: a client that forgets the L suffix on Timestamp gets a 400
 
 Row = dict[str, Any]
+
+
+class Tables(dict[str, Table]):
+    """A division's tables by name, each made with its indexes when first used."""
+
+    def __missing__(self, name: str) -> Table:
+        table = self[name] = Table(INDEXES.get(name, ()))
+        return table
 
 
 @dataclass
@@ -30,16 +38,19 @@ class Division:
     country: str
     currency: str
     vat_number: str = ""
-    tables: dict[str, dict[Any, Row]] = field(default_factory=lambda: defaultdict(dict))
+    tables: Tables = field(default_factory=Tables)
     last_numbers: dict[tuple[str, int], int] = field(default_factory=dict)
     next_hid: int = 1
 
-    def table(self, name: str) -> dict[Any, Row]:
+    def table(self, name: str) -> Table:
         return self.tables[name]
 
     def find(self, table: str, **match: Any) -> Row | None:
-        """First row whose fields equal `match` (strings compared trimmed and case-insensitively)."""
-        for row in self.tables[table].values():
+        """First row whose fields equal `match` (strings compared trimmed and case-insensitively),
+        through an index when one of the fields has one."""
+        rows = self.tables[table]
+        candidates = rows.candidates({key: [value] for key, value in match.items()})
+        for row in rows.values() if candidates is None else candidates:
             if all(_same(row.get(key), value) for key, value in match.items()):
                 return row
         return None
@@ -80,6 +91,9 @@ class Store:
         row.update(changes)
         row["Modified"] = self.now()
         row["Timestamp"] = self.bump(table)
+        division = self.divisions.get(row.get("Division"))  # type: ignore[arg-type]
+        if division is not None:
+            division.table(table).reindex(row)
         return row
 
     def delete(self, division: Division, table: str, key: Any) -> Row | None:

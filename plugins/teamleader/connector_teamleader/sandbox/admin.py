@@ -154,7 +154,10 @@ def _route(server: Served, method: str, route: list[str], body: dict[str, Any]) 
             return Response.json(server.generate(int(body["n"]), int(body.get("seed", 0)), **options), 201)
         case "POST", ["refresh-token"]:
             access, refresh = server.issue_tokens()
-            return Response.json({"refresh_token": refresh, "access_token": access, "expires_in": 3600}, 201)
+            lifetime = int(3600 / server.oauth.speed)  # wall seconds, as the token endpoint says
+            return Response.json(
+                {"refresh_token": refresh, "access_token": access, "expires_in": lifetime}, 201
+            )
         case "POST", ["tokens", "expire"]:
             return Response.json({"now": server.advance(3601).isoformat()})
         case "POST", ["tokens", "revoke"]:

@@ -27,6 +27,38 @@ PEPPOL_STATUSES = (  # notes §"Evidence 2026-12" and §7 (OAS 1.112, developer 
 )
 
 
+class Changes:
+    """How often any document or document collection changed: what a cached listing is checked
+    against (`Store.listing`). One counter for every simulator in the process: a change in one
+    only makes another one's cache recompute, never answer stale."""
+
+    version = 0
+
+    @classmethod
+    def seen(cls) -> None:
+        cls.version += 1
+
+
+class Documents(dict[str, Any]):
+    """Invoices or credit notes by id; every insertion or removal counts as a change."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        Changes.seen()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        Changes.seen()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        Changes.seen()
+        return super().pop(key, *default)
+
+    def clear(self) -> None:
+        super().clear()
+        Changes.seen()
+
+
 @dataclass
 class Discount:
     """A document-level commercial discount; only `percentage` exists (notes §6)."""
@@ -64,6 +96,10 @@ class Document:
     """Invoicee name, VAT number, e-mail as they were at booking; None while a draft shows live data."""
     peppol_status: str | None = None
     """What the customer's Peppol access point last said (`PEPPOL_STATUSES`); never a payment."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        Changes.version += 1  # inline: a document sets ~50 attributes as it is made
 
 
 @dataclass

@@ -7,6 +7,7 @@ carries `meta`: a client pages until a short page.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from .common import (
     sort_spec,
 )
 from .common import sorted_by as _sorted_by
+from .crm import by_ids
 from .documents import credit_note_json, invoice_json
 from .invoices import number_key
 from .lifecycle import book, credit, draft, register_payment, remove_payments, update, update_booked
@@ -99,16 +101,27 @@ def _invoice_filter(flt: dict[str, Any]) -> Callable[[Invoice], bool]:
     return matches
 
 
+def _listing_key(kind: str, flt: dict[str, Any], spec: list[tuple[str, bool]]) -> str:
+    return kind + json.dumps([flt, spec], sort_keys=True, default=str)
+
+
 def invoices_list(store: Store, body: dict[str, Any]) -> Response:
     flt = obj(body.get("filter"), "filter")
     matches = _invoice_filter(flt)
     spec = sort_spec(body, ("invoice_number", "invoice_date"), "invoice_number")
-    found = [invoice for invoice in store.invoices.values() if matches(invoice)]
-    ordered = _sorted_by(
-        sorted(found, key=lambda item: item.sequence),
-        spec,
-        lambda item, name: number_key(item.invoice_number) if name == "invoice_number" else item.invoice_date,
-    )
+
+    def listing() -> list[Invoice]:
+        found = [invoice for invoice in by_ids(store.invoices, flt) if matches(invoice)]
+        return _sorted_by(
+            sorted(found, key=lambda item: item.sequence),
+            spec,
+            lambda item, name: (
+                number_key(item.invoice_number) if name == "invoice_number" else item.invoice_date
+            ),
+        )
+
+    # a customer's name (`term`) can change without its documents changing: never cached
+    ordered = listing() if "term" in flt else store.listing(_listing_key("invoices", flt, spec), listing)
     return Response.json({"data": [invoice_json(store, item) for item in store.paging.page(body, ordered)]})
 
 
@@ -195,10 +208,12 @@ def _note_filter(flt: dict[str, Any]) -> Callable[[CreditNote], bool]:
 def credit_notes_list(store: Store, body: dict[str, Any]) -> Response:
     flt = obj(body.get("filter"), "filter")
     matches = _note_filter(flt)
-    found = sorted(
-        (note for note in store.credit_notes.values() if matches(note)),
-        key=lambda note: note.sequence,
-    )
+
+    def listing() -> list[CreditNote]:
+        notes = by_ids(store.credit_notes, flt)
+        return sorted((note for note in notes if matches(note)), key=lambda n: n.sequence)
+
+    found = store.listing(_listing_key("creditNotes", flt, []), listing)
     return Response.json({"data": [credit_note_json(store, note) for note in store.paging.page(body, found)]})
 
 

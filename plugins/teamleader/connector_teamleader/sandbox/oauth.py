@@ -99,6 +99,8 @@ class OAuthServer:
     user_id: str
     auto_approve: bool = True
     revoke_access_on_refresh: bool = True
+    speed: float = 1.0
+    """The simulator clock's speed: `expires_in` is announced in wall seconds."""
     codes: dict[str, Grant] = field(default_factory=dict)
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
@@ -152,7 +154,8 @@ class OAuthServer:
         except ApiError as error:
             return error.response({"Cache-Control": "no-store"})
         access, refresh = self.issue(client.client_id, user_id, now)
-        body = {"token_type": "Bearer", "expires_in": int(ACCESS_TTL.total_seconds()), "access_token": access}
+        lifetime = int(ACCESS_TTL.total_seconds() / self.speed)  # in wall seconds, as `Clock` runs
+        body = {"token_type": "Bearer", "expires_in": lifetime, "access_token": access}
         body["refresh_token"] = refresh
         return Response.json(body, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"})
 

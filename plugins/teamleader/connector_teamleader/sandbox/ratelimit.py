@@ -4,12 +4,14 @@ Source: the API blueprint's introduction (limit 200 since 2023-03-29; headers on
 `X-RateLimit-Reset` is an ISO-8601 datetime of when the oldest counted request leaves the window),
 and notes §"Evidence 2026-12": the limit is "per integration and per Teamleader account", and the
 reset's examples carry milliseconds and a +01:00 offset (`2023-03-29T10:05:08.123+01:00`), which is
-how it is written here. Time is the simulator's clock, so a test moves it instead of sleeping.
+how it is written here. Time is the simulator's clock, so a test moves it instead of sleeping; on a
+sped-up clock the window is 60 simulated seconds and the reset is shown as the wall-clock moment.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -27,11 +29,13 @@ class Verdict:
     remaining: int
     reset: datetime
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, wall: Callable[[datetime], datetime] = lambda moment: moment) -> dict[str, str]:
+        """`wall` turns the simulator's moment into the wall-clock one a client waits for
+        (`Clock.wall_of`)."""
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": _ceil_millisecond(self.reset)
+            "X-RateLimit-Reset": _ceil_millisecond(wall(self.reset))
             .astimezone(RESET_OFFSET)
             .isoformat(timespec="milliseconds"),
         }

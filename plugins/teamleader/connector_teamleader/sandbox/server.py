@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,8 @@ DEMO_CLIENT_SECRET = "demo-teamleader-secret"
 Handler = Callable[[Store, dict[str, Any]], Response]
 ENDPOINT = re.compile(r"^/([a-zA-Z]+\.[a-zA-Z]+)$")
 VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+HISTORY_DAYS = 300
+"""`--documents`: the generated documents are dated over the 300 days before today."""
 
 CRM_ENDPOINTS: dict[str, Handler] = {
     "companies.list": crm.companies_list,
@@ -70,8 +72,10 @@ class TeamleaderSandbox(SandboxServer):
         credit_reduces_due: bool = True,
         webhook_timeout: float = 2.0,
         rate_orientation: Orientation = DEFAULT_ORIENTATION,
+        speed: float = 1.0,
+        documents: int = 0,
     ) -> None:
-        super().__init__(port=port)
+        super().__init__(port=port, speed=speed)
         # small answers go out as two writes (headers, body): without TCP_NODELAY each waits ~40 ms for
         # the client's delayed ACK. The handler class is this server's own, so this touches no other.
         self.httpd.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
@@ -86,6 +90,7 @@ class TeamleaderSandbox(SandboxServer):
             user_id=self.store.user.id,
             auto_approve=auto_approve,
             revoke_access_on_refresh=revoke_access_on_refresh,
+            speed=self.clock.speed,
         )
         self.limiter = SlidingWindow(rate_limit)
         self.endpoints: dict[str, Handler] = {
@@ -96,6 +101,8 @@ class TeamleaderSandbox(SandboxServer):
         }
         if seed:
             seed_demo(self.store)
+        if documents:
+            self.generate_history(documents)
         self.store.emit = self.deliverer.emit  # after seeding: demo data fires no webhooks
 
     # -- the Sandbox protocol ---------------------------------------------------------------------
@@ -150,7 +157,7 @@ class TeamleaderSandbox(SandboxServer):
         except ApiError as error:
             return error.response(headers)
         verdict = self.limiter.hit((token.client_id, self.account_of(token.user_id)), now)
-        headers.update(verdict.headers())
+        headers.update(verdict.headers(self.clock.wall_of))
         if not verdict.allowed:
             return ApiError(
                 429, "Too Many Requests", meta={"retry_after": headers["X-RateLimit-Reset"]}
@@ -207,6 +214,16 @@ class TeamleaderSandbox(SandboxServer):
 
     def tax_rate_id(self, description: str, department: str = "Acme BV") -> str:
         return self.store.tax_rate_described(self.department_id(department), description).id
+
+    def generate_history(self, documents: int, days: int = HISTORY_DAYS) -> dict[str, int]:
+        """A backdated company (`connector sandbox --documents N`): `documents` booked invoices and
+        credit notes with their customers, dated over the `days` days before today and stamped on
+        those dates, so a first sync finds them all."""
+        today = self.clock.now().date()
+        with self.lock:
+            return generate(
+                self.store, documents, 15, start=today - timedelta(days=days), days=days - 1, backdate=True
+            )
 
     def seed(self, spec: Mapping[str, Any] | None = None, *, demo: bool = False) -> dict[str, Any]:
         with self.lock:

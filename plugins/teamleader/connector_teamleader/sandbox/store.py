@@ -9,16 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connector.testing.sandbox import Clock
 
+from .booked import Changes, Documents
 from .common import ApiError, Ids, Paging, not_found, second
 from .currencies import Market
 
 if TYPE_CHECKING:
     from .booked import CreditNote, Invoice
     from .parties import Company, Contact
+
+T = TypeVar("T")
+LISTINGS_KEPT = 16
+"""Cached listings (`Store.listing`): a few filters at a time (invoices, credit notes, per kind)."""
 
 Emit = Callable[[str, str, str], None]
 """emit(event type, subject type, subject id): queue a webhook delivery."""
@@ -81,8 +86,9 @@ class Store:
         self.default_payment_term_id: str | None = None
         self.companies: dict[str, Company] = {}
         self.contacts: dict[str, Contact] = {}
-        self.invoices: dict[str, Invoice] = {}
-        self.credit_notes: dict[str, CreditNote] = {}
+        self.invoices: dict[str, Invoice] = Documents()
+        self.credit_notes: dict[str, CreditNote] = Documents()
+        self._listings: dict[str, tuple[int, list[Any]]] = {}
         self.webhooks: dict[str, set[str]] = {}
         self.counters: dict[tuple[str, str, int], int] = {}
         self._sequence = 0
@@ -102,6 +108,19 @@ class Store:
         self.counters.clear()
         self.payment_terms.clear()
         self.default_payment_term_id = None
+
+    def listing(self, key: str, compute: Callable[[], list[T]]) -> list[T]:
+        """`compute()`, the filtered and sorted documents of a list call, kept while no document
+        changes: the pages of one listing are cut from one sort instead of sorting per page."""
+        cached = self._listings.get(key)
+        if cached is not None and cached[0] == Changes.version:
+            return cached[1]
+        version = Changes.version
+        result = compute()
+        if len(self._listings) >= LISTINGS_KEPT:
+            self._listings.pop(next(iter(self._listings)))
+        self._listings[key] = (version, result)
+        return result
 
     def sequence(self) -> int:
         """Creation order, the tie-breaker that keeps paging stable."""
