@@ -225,7 +225,7 @@ class Booking:
             self.fail(document, error)
         except ApiError as error:
             # Retried every run: a service's status does not tell a lasting refusal from a passing
-            # fault (Exact Online answers validation errors with a 500 as often as a 400, notes §4.6).
+            # fault (some services answer validation errors with a 500 as often as with a 400).
             self.fail(document, RecordFailed(error.message, record_id=document.key, hint=error.hint), None)
         except Paused:
             raise

@@ -15,8 +15,8 @@ waits for (`retry_when`), and the next runs try it again only when:
 Until then each run reports it from the ledger, as it failed, without a single call. What the
 document was is parked with it (`connector.state.parked`), so trying it again reads nothing from
 the source. Failures that may pass by themselves are retried every run: a timeout, a 5xx, a 429,
-and a write the target refused (Exact Online answers validation errors with a 500 as often as
-a 400, docs/api/exact-online.md §4.6: the status does not tell a lasting refusal from a fault);
+and a write the target refused (some services answer validation errors with a 500 as often as
+with a 400: the status does not tell a lasting refusal from a passing fault);
 and so are documents the source cannot vouch for (`Document.failure`): its verdict can change
 while nothing else does.
 
