@@ -267,13 +267,19 @@ class RateGovernor:
         delay, resets = 0.0, None
         in_flight = sum(1 for ticket in self.tickets if ticket.received is None)
         minute = self.minute
+        counted = self.tickets
         if minute is not None:
             due = minute.resets_at.timestamp() - self.skew.low
-            if now < due and minute.remaining - in_flight <= 0:
-                delay, resets = due - now + SAFETY, minute.resets_at
-        expire = len(self.tickets) - self.per_minute + 1  # calls that must leave the window first
+            if now < due:  # the server's own count is current: it alone decides
+                if minute.remaining - in_flight <= 0:
+                    return due - now + SAFETY, minute.resets_at
+                return 0.0, None
+            # Its window was reset since: calls answered before that count no more (a service whose
+            # minutes are shorter than 60 s, a sped-up sandbox's, is followed rather than assumed).
+            counted = [t for t in self.tickets if t.received is None or t.received > due]
+        expire = len(counted) - self.per_minute + 1  # calls that must leave the window first
         if expire > 0:
-            answered = sorted(t.received for t in self.tickets if t.received is not None)
+            answered = sorted(t.received for t in counted if t.received is not None)
             if len(answered) < expire:
                 delay = max(delay, IN_FLIGHT_POLL)
             else:  # a call counts until `window` seconds after its answer, whatever the server's clock

@@ -50,6 +50,16 @@ def test_a_sliding_service_still_counts_60_s_from_each_answer() -> None:
     assert 59 < sum(clock.slept) <= 60 + SAFETY
 
 
+def test_a_sliding_service_that_announces_its_budget_is_followed_not_assumed() -> None:
+    """With headers, the server's own count decides: 61 calls at half past wait 30 s for the
+    announced reset, not 60 s from the first answer (a sped-up sandbox's minute is one second)."""
+    clock = LockedClock(HALF_PAST)
+    server = MinuteServer(clock)
+    calls(minute_client(server, aligned=False), 121)
+    assert server.refused == 0
+    assert 30 + 60 <= sum(clock.slept) <= 30 + 60 + 2 * (PRIOR_SKEW + SAFETY)
+
+
 @pytest.mark.parametrize("skew", [-0.9, -0.4, 0.0, 0.3, 0.9, 4.0])
 def test_a_server_clock_a_little_off_never_refuses_a_call(skew: float) -> None:
     """600 calls against a server whose clock is `skew` s ahead (behind: negative) of ours, each
