@@ -99,7 +99,9 @@ def run_demo(
             show_progress(run)
 
         began = time.monotonic()
-        report, _ = run_once(rules, plugins, flows=flows_for(rules, None), state_dir=directory, on_run=started)
+        report, _ = run_once(
+            rules, plugins, flows=flows_for(rules, None), state_dir=directory, on_run=started
+        )
         wall = time.monotonic() - began
         echo(render_report(report))
         echo(f"state kept in {directory}")

@@ -48,7 +48,9 @@ class SideCalls:
         return math.ceil(self.calls / self.per_minute)
 
 
-def real_time_seconds(sides: Iterable[SideCalls], *, wall: float, waited: float) -> tuple[float, SideCalls | None]:
+def real_time_seconds(
+    sides: Iterable[SideCalls], *, wall: float, waited: float
+) -> tuple[float, SideCalls | None]:
     """Seconds the run would take at the real limits, and the side that decides it.
 
     `wall` is the run's wall time and `waited` what its rate governors waited of it; the work
