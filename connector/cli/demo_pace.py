@@ -101,7 +101,7 @@ def sandbox_calls(boxes: Mapping[str, Sandbox], *, timeout: float = 10.0) -> lis
 
 
 def sandbox_calls_line(found: list[SandboxCalls]) -> str | None:
-    """`sandbox request logs: exact_online 150 calls (0 answered 429), teamleader 118 calls (0 …)`."""
+    """`sandbox request logs: <sandbox> 150 calls (0 answered 429), <other sandbox> 118 calls (0 …)`."""
     if not found:
         return None
     parts = [f"{box.name} {box.calls} calls ({box.refused} answered 429)" for box in found]
