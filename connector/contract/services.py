@@ -256,6 +256,7 @@ class VatCode:
     description: str
     type: str  # E exclusive, I inclusive, B base only, N none
     percentage: Decimal
+    listed_as: str | None = None  # the code exactly as the service lists and wants it (padded, say)
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,14 @@ class Sink(Service):
 
     def reference_data(self) -> ReferenceData:
         raise NotImplementedError
+
+    def prime_reference(self, data: ReferenceData) -> bool:
+        """Book against `data`, read by an earlier run not long ago, instead of reading it again;
+        False (the default) when this sink cannot, and will read its own."""
+        return False
+
+    def forget_reference(self) -> None:
+        """A write was refused: what `prime_reference` gave may be out of date; read it again."""
 
     def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
         """The id of an existing account like `customer`, matched on `match` keys in order."""

@@ -6,9 +6,9 @@ calls a day, and a consultant runs `check` again after every edit of the rule fi
 is kept in `<state dir>/<client>.reference.json` (0600) for `DEFAULT_TTL`, keyed by the plugin and a
 digest of its options (another division or department is another key). `--refresh` reads again.
 
-A run books against the reference data it reads itself, once per run; it uses this cache only to
-tell whether the failures of earlier runs could go through now (see
-`connector.engine.flows.document_retry`), and keeps what it read here.
+Runs use it too, for an hour (see `connector.engine.flows.document_retry`): to tell whether the
+failures of earlier runs could go through now, and to book against without reading it again; a
+refused write drops it.
 
 The cached values are dataclasses of dataclasses (`ReferenceData`, `TaxRate`); `to_jsonable` and
 `from_jsonable` turn any such tree into JSON and back from its type hints, so a plugin needs no
@@ -142,7 +142,27 @@ class ReferenceCache:
     def store_source(self, source: Source, rates: list[TaxRate]) -> None:
         self._put("source", identity(source), rates)
 
-    def _get(self, side: str, service: Service, load: Callable[[], Any], kind: Any, refresh: bool) -> Any:
+    def fresh_sink(self, sink: Sink) -> ReferenceData | None:
+        """The sink's cached reference data if it is younger than the lifetime; never reads."""
+        value: ReferenceData | None = self._get("sink", sink, lambda: None, ReferenceData, False, store=False)
+        return value
+
+    def forget(self, side: str) -> None:
+        """Drop one side's entry: the next question reads the service again."""
+        entries = self._read()
+        if entries.pop(side, None) is not None:
+            self._write({"format": FORMAT, "entries": entries})
+
+    def _get(
+        self,
+        side: str,
+        service: Service,
+        load: Callable[[], Any],
+        kind: Any,
+        refresh: bool,
+        *,
+        store: bool = True,
+    ) -> Any:
         key = identity(service)
         entry = self._read().get(side)
         if not refresh and isinstance(entry, dict) and entry.get("identity") == key:
@@ -156,7 +176,8 @@ class ReferenceCache:
                     self.fetched[side] = Fetched(at, cached=True)
                     return value
         value = load()
-        self._put(side, key, value)
+        if store:
+            self._put(side, key, value)
         return value
 
     def _put(self, side: str, key: str, value: Any) -> None:

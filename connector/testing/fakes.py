@@ -156,6 +156,13 @@ class FakeSink(Sink):
         assert self.reference is not None, "FakeSink.reset(reference) first"
         return self.reference
 
+    def prime_reference(self, data: ReferenceData) -> bool:
+        self.log.append("primed")
+        return True
+
+    def forget_reference(self) -> None:
+        self.log.append("forgot")
+
     def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
         for target_id, account in self.accounts.items():
             if "vat_number" in match and account.vat_number and account.vat_number == customer.vat_number:

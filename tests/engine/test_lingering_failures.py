@@ -45,7 +45,7 @@ def test_an_idle_rerun_with_two_lingering_failures_calls_the_target_not_once(
 def test_retry_failed_tries_them_now_without_reading_them_again(tmp_path: Path, plugins: Plugins) -> None:
     two_unmapped(tmp_path, plugins)
     report, _ = run(rules_for(tmp_path), plugins, retry_failed=True)
-    assert "reference" in FakeSink.log, "tried against the target's codes"
+    assert "primed" in FakeSink.log, "tried against the target's codes, kept from the first run"
     assert FakeSource.read == ["listing"], "what they were is kept: nothing read from the source"
     assert report.counts["documents.skipped"] == 2
 
@@ -107,3 +107,24 @@ def test_a_refused_write_is_tried_again_on_the_next_run(
     monkeypatch.setattr(FakeSink, "book", book)
     report, _ = run(rules_for(tmp_path), plugins)
     assert booked_refs() == ["2026 / 1", "2026 / 2"] and report.status == "success"
+
+
+def test_a_run_within_the_hour_books_against_the_codes_kept_and_reads_them_again_on_a_refusal(
+    tmp_path: Path, plugins: Plugins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    FakeSource.documents_queue = [document(1)]
+    run(rules_for(tmp_path), plugins)
+    FakeSource.documents_queue += [document(2, updated=2), document(3, updated=3)]
+    FakeSink.log = []
+    book = FakeSink.book
+
+    def refusing_the_second(self: FakeSink, entry: JournalEntry) -> str:
+        if entry.your_ref == "2026 / 2":
+            raise ApiError("Ongeldige referentie: Grootboekrekening", status=500)
+        return book(self, entry)
+
+    monkeypatch.setattr(FakeSink, "book", refusing_the_second)
+    run(rules_for(tmp_path), plugins)
+    assert FakeSink.log[:2] == ["primed", "existing_entries"], "booked against the codes kept, not read"
+    assert FakeSink.log[FakeSink.log.index("forgot") + 1] == "reference", "read again at once"
+    assert booked_refs() == ["2026 / 1", "2026 / 3"]

@@ -76,6 +76,7 @@ class Booking:
     run: Run
     conditions: Conditions
     _reference: ReferenceData | None = None
+    _primed: bool = False  # booking against reference data kept from an earlier run
 
     def __post_init__(self) -> None:
         run = self.run
@@ -96,9 +97,14 @@ class Booking:
         """The target's reference data, read before the first write and checked against the rules."""
         if self._reference is None:
             rules = self.run.rules
-            reference = self.run.sink.reference_data()
-            if not self.run.dry_run:
-                self.conditions.read(reference)
+            sink = self.run.sink
+            kept = self.conditions.kept()
+            if kept is not None and sink.prime_reference(kept):
+                reference, self._primed = kept, True  # read less than an hour ago by another run
+            else:
+                reference = sink.reference_data()
+                if not self.run.dry_run:
+                    self.conditions.read(reference)
             problems = check_mapping(rules, reference)
             if problems:
                 file = str(rules.path or rules.client)
@@ -120,7 +126,7 @@ class Booking:
         run = self.run
         wanted = {(journal_for(run, p.document.kind), p.document.kind, p.your_ref) for p in pending}
         try:
-            reference = self.reference()
+            self.reference()  # before the batch's first call: a mapping the codes refuse stops here
             existing = run.sink.existing_entries(wanted)
         except Paused as paused:
             raise BookingStopped(paused, [p.document for p in pending]) from paused
@@ -128,7 +134,8 @@ class Booking:
             if run.stopping("documents"):
                 raise BookingStopped(None, [p.document for p in pending[position:]])
             try:
-                self.book_one(item, reference, existing)
+                # Per document: a refusal drops kept codes, read again before the next write.
+                self.book_one(item, self.reference(), existing)
             except Paused as paused:
                 raise BookingStopped(paused, [p.document for p in pending[position:]]) from paused
 
@@ -227,6 +234,11 @@ class Booking:
             # Retried every run: a service's status does not tell a lasting refusal from a passing
             # fault (some services answer validation errors with a 500 as often as with a 400).
             self.fail(document, RecordFailed(error.message, record_id=document.key, hint=error.hint), None)
+            if self._primed:  # the codes kept may be what is out of date: read them again
+                self._primed = False
+                self._reference = None
+                self.run.sink.forget_reference()
+                self.conditions.stale()
         except Paused:
             raise
         except RetriableError as error:

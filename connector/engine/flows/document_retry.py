@@ -20,9 +20,11 @@ with a 400: the status does not tell a lasting refusal from a passing fault);
 and so are documents the source cannot vouch for (`Document.failure`): its verdict can change
 while nothing else does.
 
-The reference data is kept across runs in the client's reference cache for `REFERENCE_TTL`. A run
-that books anything reads it from the target itself before its first write, as before, and keeps
-it there: a code deleted in the target stops that run before it writes, whatever the cache held.
+The reference data is kept across runs in the client's reference cache for `REFERENCE_TTL`: a run
+that books within that time books against it (when the sink can, `Sink.prime_reference`) instead
+of reading it again, and one that reads it keeps it there. A write the target refuses while the
+run books against kept data drops it at once: the run reads the codes again before its next write,
+and the preflight checks the mapping against what the target has now.
 """
 
 from __future__ import annotations
@@ -71,6 +73,16 @@ class Conditions:
             data = json.dumps(to_jsonable(reference), sort_keys=True, default=str)
             self._values = {MAPPING: f"{MAPPING}:{_digest(rules, data)}"}
         return self._values
+
+    def kept(self) -> ReferenceData | None:
+        """The reference data an earlier run read less than `REFERENCE_TTL` ago, if any."""
+        return self.cache.fresh_sink(self.run.sink)
+
+    def stale(self) -> None:
+        """A write was refused: the next run reads the reference data from the target again."""
+        if not self.run.dry_run:
+            self.cache.forget("sink")
+        self._values = None
 
     def read(self, reference: ReferenceData) -> None:
         """The run read the reference data itself: keep it, for the next runs' questions."""

@@ -225,6 +225,20 @@ class ExactOnlineSink(Sink):
             )
         return self._reference
 
+    def prime_reference(self, data: ReferenceData) -> bool:
+        """Data kept from an earlier run is used only when it has every VAT code as Exact lists it
+        (padded: sent otherwise, Exact would not know it); else this run reads its own."""
+        if self._reference is not None:
+            return True
+        if any(code.listed_as is None for code in data.vat_codes.values()):
+            return False
+        self._vat_as_listed = {code.code: code.listed_as or code.code for code in data.vat_codes.values()}
+        self._reference = data
+        return True
+
+    def forget_reference(self) -> None:
+        self._reference = None
+
     # ------------------------------------------------------------ customers
 
     def _all_accounts(self) -> dict[str, dict[str, Any]]:

@@ -119,6 +119,7 @@ def vat_code(row: Mapping[str, Any]) -> VatCode:
         description=str(row.get("Description") or ""),
         type=str(row.get("Type") or "").strip(),
         percentage=decimal(row.get("Percentage")),
+        listed_as=str(row.get("Code") or ""),
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from decimal import Decimal
@@ -73,6 +74,29 @@ def test_reference_data_is_read_once_with_select_and_codes_stripped(
 
 
 # ---------------------------------------------------------------- booking
+
+
+def test_reference_data_kept_from_another_run_is_booked_against_with_the_codes_as_listed(
+    exact: FakeExact, clock: FakeClock
+) -> None:
+    kept = build_sink(exact, clock).reference_data()
+    assert kept.vat_codes["4"].listed_as == "4  "
+    exact.requests.clear()
+    fresh = build_sink(exact, clock)
+    assert fresh.prime_reference(kept)
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID, "EntryNumber": 26700001}))
+    fresh.book(entry())
+    assert [r.url.path.rsplit("/", 1)[-1] for r in exact.api_requests()] == ["SalesEntries"], "no reads"
+    [post] = exact.api_requests("SalesEntries")
+    assert sent_json(post)["SalesEntryLines"][0]["VATCode"] == "4  ", "padded, as Exact lists it"  # type: ignore[index]
+
+
+def test_reference_data_without_the_codes_as_listed_is_not_primed(exact: FakeExact, clock: FakeClock) -> None:
+    kept = build_sink(exact, clock).reference_data()
+    old = dataclasses.replace(
+        kept, vat_codes={k: dataclasses.replace(v, listed_as=None) for k, v in kept.vat_codes.items()}
+    )
+    assert not build_sink(exact, clock).prime_reference(old), "a cache of an older version: read again"
 
 
 def test_an_invoice_is_posted_as_a_type_20_sales_entry(sink: ExactOnlineSink, exact: FakeExact) -> None:
