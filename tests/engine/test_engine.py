@@ -188,7 +188,7 @@ def test_a_spent_budget_stops_documents_cleanly_payments_still_run_and_the_next_
     assert report.status == "partial" and report.incomplete
     assert any(notice.startswith("documents: the daily call budget") for notice in report.notices)
     assert FakeSink.log[-1] == "payment_changes", "the payments flow still ran after documents paused"
-    assert any(notice == "documents: 1 left for the next run, read and kept" for notice in report.notices)
+    assert any(notice == "documents: 1 left for the next run, kept in the state" for notice in report.notices)
     with StateStore.for_client(tmp_path, "acme") as state:
         assert [p.source_key for p in state.parked()] == ["invoice:invoice-3"], "read, not booked: kept"
     FakeSink.writes_left = None

@@ -113,7 +113,7 @@ def stream(
         settle(run, [document for document in batch if document.key not in left], booking.waiting)
         parked = park(run, reader, stopped.left)
         if parked:
-            run.report.notices.append(f"documents: {parked} left for the next run, read and kept")
+            run.report.notices.append(f"documents: {parked} left for the next run, kept in the state")
         advance_cursor(run, reader.listing, since, seen, started)
         if stopped.paused is not None:
             raise stopped.paused from None
