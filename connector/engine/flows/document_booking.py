@@ -34,7 +34,7 @@ from connector.contract.services import ReferenceData
 from connector.engine.fingerprint import content_hash
 from connector.engine.flows.customer_links import CustomerLinker
 from connector.engine.flows.document_reader import encode
-from connector.engine.flows.document_retry import MAPPING, Conditions
+from connector.engine.flows.document_retry import Conditions
 from connector.engine.mapping import build_entry
 from connector.engine.payment_terms import choose
 from connector.engine.preflight import check_mapping
@@ -84,10 +84,10 @@ class Booking:
         self.linker = CustomerLinker(run.rules, run.state, run.sink, run.report, run.dry_run, run.plan)
         self.waiting: set[str] = set()  # failed this run, parked until what they wait for changes
 
-    def fail(self, document: Document, error: RecordError, waits_for: str | None = MAPPING) -> None:
+    def fail(self, document: Document, error: RecordError, lasting: bool = True) -> None:
         """A document that cannot go through; one that fails for a reason that lasts is parked with
         what it waits for (see `document_retry`)."""
-        when = self.conditions.values()[waits_for] if waits_for and not self.run.dry_run else None
+        when = self.conditions.value() if lasting and not self.run.dry_run else None
         record_problem(self.run, document, error, when)
         if when is not None:
             self.run.state.park([(document.key, document.kind, document.updated_at, encode(document))])
@@ -168,7 +168,7 @@ class Booking:
             failure = document.failure
             # The source's verdict may change with nothing else (a rate it could not check today).
             error = RecordFailed(failure.message, record_id=document.key, hint=failure.hint)
-            self.fail(document, error, None)
+            self.fail(document, error, lasting=False)
             return None
         try:
             your_ref = self.templates.your_ref(document)
@@ -233,7 +233,8 @@ class Booking:
         except ApiError as error:
             # Retried every run: a service's status does not tell a lasting refusal from a passing
             # fault (some services answer validation errors with a 500 as often as with a 400).
-            self.fail(document, RecordFailed(error.message, record_id=document.key, hint=error.hint), None)
+            refused = RecordFailed(error.message, record_id=document.key, hint=error.hint)
+            self.fail(document, refused, lasting=False)
             if self._primed:  # the codes kept may be what is out of date: read them again
                 self._primed = False
                 self._reference = None
@@ -243,7 +244,7 @@ class Booking:
             raise
         except RetriableError as error:
             hint = "the next run looks the entry up in the target before booking it, so it is never doubled"
-            self.fail(document, RecordFailed(error.message, record_id=document.key, hint=hint), None)
+            self.fail(document, RecordFailed(error.message, record_id=document.key, hint=hint), lasting=False)
 
 
 def record_problem(run: Run, document: Document, error: RecordError, retry_when: str | None = None) -> None:

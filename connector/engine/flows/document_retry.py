@@ -42,9 +42,6 @@ from connector.state.refcache import ReferenceCache, to_jsonable
 
 REFERENCE_TTL = timedelta(hours=1)
 
-MAPPING = "mapping"
-"""A failure of the rules or of the source's data: waits for the rules or the reference data."""
-
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
@@ -55,7 +52,7 @@ class Conditions:
     """What failures of this run wait for; computed once, from the cached reference data."""
 
     run: Run
-    _values: dict[str, str] | None = None
+    _value: str | None = None
     _cache: ReferenceCache | None = None
 
     @property
@@ -65,14 +62,14 @@ class Conditions:
             self._cache = ReferenceCache.for_client(directory, self.run.rules.client, ttl=REFERENCE_TTL)
         return self._cache
 
-    def values(self) -> dict[str, str]:
-        """`retry_when` for each kind of failure, as things are now."""
-        if self._values is None:
+    def value(self) -> str:
+        """`retry_when` of a lasting failure, as things are now: the rules and the reference data."""
+        if self._value is None:
             reference = self.cache.sink_reference(self.run.sink)
             rules = content_hash(dataclasses.replace(self.run.rules, digest=""))
             data = json.dumps(to_jsonable(reference), sort_keys=True, default=str)
-            self._values = {MAPPING: f"{MAPPING}:{_digest(rules, data)}"}
-        return self._values
+            self._value = f"mapping:{_digest(rules, data)}"
+        return self._value
 
     def kept(self) -> ReferenceData | None:
         """The reference data an earlier run read less than `REFERENCE_TTL` ago, if any."""
@@ -82,16 +79,16 @@ class Conditions:
         """A write was refused: the next run reads the reference data from the target again."""
         if not self.run.dry_run:
             self.cache.forget("sink")
-        self._values = None
+        self._value = None
 
     def read(self, reference: ReferenceData) -> None:
         """The run read the reference data itself: keep it, for the next runs' questions."""
         self.cache.store_sink(self.run.sink, reference)
-        self._values = None
+        self._value = None
 
     def held(self, waiting: dict[str, str]) -> set[str]:
         """Of the failures waiting for something, the ones for which nothing changed."""
         if not waiting or self.run.retry_failed:
             return set()
-        now = set(self.values().values())
-        return {key for key, when in waiting.items() if when in now}
+        now = self.value()
+        return {key for key, when in waiting.items() if when == now}
