@@ -128,8 +128,8 @@ def _kind_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-class LedgerTables:
-    """The ledger and customer-link methods of `StateStore` (which provides the members below)."""
+class StoreMembers:
+    """What a group of `StateStore` methods kept in a module of its own uses of the store."""
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
@@ -139,6 +139,10 @@ class LedgerTables:
 
     def _now(self) -> str:
         raise NotImplementedError
+
+
+class LedgerTables(StoreMembers):
+    """The ledger and customer-link methods of `StateStore`."""
 
     # --- documents -------------------------------------------------------------------------------
 

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from connector.state.ledger import from_text, to_text
+from connector.state.ledger import StoreMembers, from_text, to_text
 
 PAGE = 500
 
@@ -41,17 +39,8 @@ class ParkedDocument:
         return cls(row["source_key"], row["kind"], from_text(row["source_updated_at"]), row["document"])
 
 
-class ParkedTables:
-    """The parked-document methods of `StateStore` (which provides the members below)."""
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        raise NotImplementedError
-
-    def _now(self) -> str:
-        raise NotImplementedError
+class ParkedTables(StoreMembers):
+    """The parked-document methods of `StateStore`."""
 
     def park(self, items: Iterable[tuple[str, str, datetime | None, str | None]]) -> int:
         """Park (key, kind, source updated_at, document JSON or None) rows; a row already parked
