@@ -142,3 +142,21 @@ def test_an_error_of_the_source_mid_list_fails_the_run_and_loses_nothing(
 def test_listed_is_what_a_source_lists_before_reading_details() -> None:
     item = Listed("credit_note", "x-1")
     assert item.key == "credit_note:x-1"
+
+
+def test_a_parked_document_that_cannot_be_read_back_is_read_again_from_the_source(
+    tmp_path: Path, plugins: Plugins
+) -> None:
+    """Kept by another version, or damaged: the run reads it again instead of failing."""
+    FakeSource.documents_queue = many(30)
+    FakeSink.writes_left = 10
+    run(rules_for(tmp_path), plugins)
+    with StateStore.for_client(tmp_path, "acme") as state:
+        rows = [(p.source_key, p.kind, p.updated_at, '{"id": 1}') for p in state.parked()]
+        assert len(rows) == 20
+        state.park(rows)
+    FakeSink.writes_left = None
+    FakeSource.read = []
+    report, _ = run(rules_for(tmp_path), plugins)
+    assert report.status == "success" and len(set(booked_refs())) == 30
+    assert sorted(documents_read()) == sorted(key for key, *_ in rows)

@@ -217,10 +217,11 @@ class DocumentReader:
             kept: dict[str, Document] = {}
             for item in batch:
                 parked = state.parked_get(item.key)
-                if parked is not None and parked.document and _same(parked.updated_at, item.updated_at):
+                document = decode(parked.document) if parked is not None else None
+                if parked is not None and document is not None and _same(parked.updated_at, item.updated_at):
                     if item.key in self.held:
                         continue  # failed as it still is; waits for something else to change
-                    kept[item.key] = decode(parked.document)
+                    kept[item.key] = document
                 else:
                     to_read.append(item)
             read = {d.key: d for d in self.run.source.details(to_read, self.run.rules.sync.start_date)}
@@ -246,17 +247,20 @@ class DocumentReader:
         self.expected += len(parked)
         for start in range(0, len(parked), DETAILS_BATCH):
             batch = parked[start : start + DETAILS_BATCH]
-            to_read = [_listed(p.source_key, p.updated_at) for p in batch if not p.document]
+            kept = {p.source_key: d for p in batch if (d := decode(p.document)) is not None}
+            to_read = [_listed(p.source_key, p.updated_at) for p in batch if p.source_key not in kept]
             read = {d.key: d for d in self.run.source.details(to_read, self.run.rules.sync.start_date)}
             for position, row in enumerate(batch):
-                document = decode(row.document) if row.document else read.get(row.source_key)
+                document = kept.get(row.source_key) or read.get(row.source_key)
                 if document is None:
                     self.gone.append(row.source_key)
                     self.expected -= 1
                     continue
                 if not self._put(document):  # the rest stays parked; what was read now with it
                     rest = batch[position:]
-                    self._kept = [d for r in rest if not r.document and (d := read.get(r.source_key))]
+                    self._kept = [
+                        d for r in rest if r.source_key not in kept and (d := read.get(r.source_key))
+                    ]
                     return False
         return True
 
@@ -277,8 +281,16 @@ def encode(document: Document) -> str:
     return json.dumps(to_jsonable(document), separators=(",", ":"))
 
 
-def decode(text: str) -> Document:
-    document: Document = from_jsonable(Document, json.loads(text))
+def decode(text: str | None) -> Document | None:
+    """A parked document; None when only listed, or kept by another version in a form this one
+    cannot read (it is then read again from the source: nothing is lost)."""
+    if not text:
+        return None
+    try:
+        document: Document = from_jsonable(Document, json.loads(text))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        log.warning("a parked document cannot be read back (%s); it is read again from the source", error)
+        return None
     return document
 
 
