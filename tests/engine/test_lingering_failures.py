@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,19 @@ from connector.rules.model import VatRule
 from connector.testing import FakeSink, FakeSource
 
 SIX = (("Books", "50.00", RATE_6),)
+
+
+def refuse(monkeypatch: pytest.MonkeyPatch, your_ref: str, error: ApiError) -> Callable[..., str]:
+    """The fake sink refuses to book `your_ref` with `error`; returns its own `book`, to put back."""
+    book = FakeSink.book
+
+    def refusing(self: FakeSink, entry: JournalEntry) -> str:
+        if entry.your_ref == your_ref:
+            raise error
+        return book(self, entry)
+
+    monkeypatch.setattr(FakeSink, "book", refusing)
+    return book
 
 
 def two_unmapped(tmp_path: Path, plugins: Plugins) -> None:
@@ -94,14 +108,7 @@ def test_a_refused_write_is_tried_again_on_the_next_run(
 ) -> None:
     """A service's status does not tell a lasting refusal from a passing fault: it is tried again."""
     FakeSource.documents_queue = [document(1), document(2)]
-    book = FakeSink.book
-
-    def refusing_the_second(self: FakeSink, entry: JournalEntry) -> str:
-        if entry.your_ref == "2026 / 2":
-            raise ApiError("Interne fout: probeer het later opnieuw", status=400)
-        return book(self, entry)
-
-    monkeypatch.setattr(FakeSink, "book", refusing_the_second)
+    book = refuse(monkeypatch, "2026 / 2", ApiError("Interne fout: probeer het later opnieuw", status=400))
     report, _ = run(rules_for(tmp_path), plugins)
     assert report.status == "partial"
     monkeypatch.setattr(FakeSink, "book", book)
@@ -116,14 +123,7 @@ def test_a_run_within_the_hour_books_against_the_codes_kept_and_reads_them_again
     run(rules_for(tmp_path), plugins)
     FakeSource.documents_queue += [document(2, updated=2), document(3, updated=3)]
     FakeSink.log = []
-    book = FakeSink.book
-
-    def refusing_the_second(self: FakeSink, entry: JournalEntry) -> str:
-        if entry.your_ref == "2026 / 2":
-            raise ApiError("Ongeldige referentie: Grootboekrekening", status=500)
-        return book(self, entry)
-
-    monkeypatch.setattr(FakeSink, "book", refusing_the_second)
+    refuse(monkeypatch, "2026 / 2", ApiError("Ongeldige referentie: Grootboekrekening", status=500))
     run(rules_for(tmp_path), plugins)
     assert FakeSink.log[:2] == ["primed", "existing_entries"], "booked against the codes kept, not read"
     assert FakeSink.log[FakeSink.log.index("forgot") + 1] == "reference", "read again at once"
