@@ -11,7 +11,7 @@ from datetime import datetime
 
 from connector.cli.status import Status, TokenState, saved_report
 from connector.contract.services import DayBudget
-from connector.reporting.render import STATUS_WORDS, counted, render_report, table, when
+from connector.reporting.render import counted, render_report, status_words, table, when
 from connector.state.store import RunRow
 
 LABEL = 12  # width of the labels in the status overview
@@ -58,7 +58,7 @@ def _last_run(row: RunRow | None, now: datetime) -> list[str]:
     report = saved_report(row)
     took = f" in {_seconds(row)}" if row.finished_at else ""
     head = f"run {row.id} at {when(row.started_at, now)}, {' and '.join(row.flows)}: "
-    head += f"{STATUS_WORDS[report.status]}{took}"
+    head += f"{status_words(report)}{took}"
     said = [f"{group}: {', '.join(parts)}" for group, parts in counted(report.counts).items()]
     lines = [head, "; ".join(said) or "nothing to do"]
     if report.error:
@@ -153,7 +153,7 @@ def render_history(rows: list[RunRow], detailed: bool = False) -> str:
                 when(row.started_at),
                 _seconds(row) if row.finished_at else "-",
                 ", ".join(row.flows),
-                STATUS_WORDS[report.status].split(":")[0],
+                status_words(report).split(":")[0],
                 "; ".join(said) or "nothing to do",
             )
         )

@@ -26,12 +26,17 @@ STATUS_WORDS = {
 }
 
 
+def status_words(report: RunReport) -> str:
+    """How a run ended, in words: a partial run with nothing skipped or failed was paused."""
+    if report.status == "partial" and not report.outcomes:
+        return "PAUSED: stopped early, nothing failed; the next run continues"
+    return STATUS_WORDS[report.status]
+
+
 def render_report(report: RunReport) -> str:
     """A readable summary; partial success is never printed as success."""
     title = "dry run (nothing was written)" if report.dry_run else "run"
-    status = STATUS_WORDS[report.status]
-    if report.status == "partial" and not report.outcomes:
-        status = "PAUSED: stopped early, nothing failed; the next run continues"
+    status = status_words(report)
     lines = [f"{report.client}: {title} of {', '.join(report.flows)}: {status}"]
     for group, parts in counted(report.counts, dry_run=report.dry_run).items():
         lines.append(f"  {group}: {', '.join(parts)}")

@@ -38,6 +38,7 @@ def test_status_says_what_a_paused_sync_left_to_book(
     result = later.run()
     assert result.returncode == 1 and "PAUSED" in result.stdout, result.stdout + result.stderr
     out = status_of(later, "--offline")
+    assert "PAUSED: stopped early, nothing failed" in out, "not 'some records were skipped or failed'"
     found = re.search(r"to book\s+(\d+) left by a paused run \((\d+) read and kept, (\d+) listed\)", out)
     assert found, out
     assert int(found[1]) == int(found[2]) + int(found[3]) > 0
