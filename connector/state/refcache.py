@@ -11,8 +11,8 @@ failures of earlier runs could go through now, and to book against without readi
 refused write drops it.
 
 The cached values are dataclasses of dataclasses (`ReferenceData`, `TaxRate`); `to_jsonable` and
-`from_jsonable` turn any such tree into JSON and back from its type hints, so a plugin needs no
-code of its own to be cached.
+`from_jsonable` (connector.contract.codec) turn any such tree into JSON and back from its type hints,
+so a plugin needs no code of its own to be cached.
 """
 
 from __future__ import annotations
@@ -21,14 +21,12 @@ import dataclasses
 import hashlib
 import json
 import os
-import types
-import typing
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from connector.contract.codec import from_jsonable, to_jsonable
 from connector.contract.records import TaxRate
 from connector.contract.services import ReferenceData, Service, Sink, Source
 from connector.state.files import client_file, ensure_private_dir
@@ -36,54 +34,6 @@ from connector.state.files import client_file, ensure_private_dir
 DEFAULT_TTL = timedelta(hours=1)
 FORMAT = 1
 T = TypeVar("T")
-
-
-# ---------------------------------------------------------------- a generic JSON codec
-
-
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, mappings, sequences, Decimal and dates as plain JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(item) for item in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def from_jsonable(kind: Any, data: Any) -> Any:
-    """The value of type `kind` that `to_jsonable` turned into `data`."""
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        options = [option for option in typing.get_args(kind) if option is not type(None)]
-        return None if data is None else from_jsonable(options[0], data)
-    if origin is typing.Literal:
-        return data
-    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
-        hints = typing.get_type_hints(kind)
-        names = {f.name for f in dataclasses.fields(kind) if f.init}
-        return kind(**{name: from_jsonable(hints[name], data[name]) for name in names if name in data})
-    if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
-        _, item = typing.get_args(kind)
-        return {str(key): from_jsonable(item, value) for key, value in data.items()}
-    if origin in (list, tuple):
-        args = typing.get_args(kind)
-        items = [from_jsonable(args[0], value) for value in data]
-        return tuple(items) if origin is tuple else items
-    if kind is Decimal:
-        return Decimal(str(data))
-    if kind is datetime:
-        return datetime.fromisoformat(data)
-    if kind is date:
-        return date.fromisoformat(data)
-    if kind in (int, str, float, bool):
-        return kind(data)
-    return data
 
 
 # ---------------------------------------------------------------- the cache
