@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,13 +41,14 @@ T = TypeVar("T")
 
 def identity(service: Service) -> str:
     """The plugin and a digest of its options without secrets: another account is another key."""
-    options = {
-        key: value
-        for key, value in service.options.items()
-        if "secret" not in key.lower() and key != "plugin"
-    }
-    text = json.dumps(to_jsonable(options), sort_keys=True, default=str)
-    return f"{service.name}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return identity_of(service.name, service.options)
+
+
+def identity_of(plugin: str, options: Mapping[str, Any]) -> str:
+    """`identity` of the service a rule file's section would build, without building it."""
+    kept = {key: value for key, value in options.items() if "secret" not in key.lower() and key != "plugin"}
+    text = json.dumps(to_jsonable(kept), sort_keys=True, default=str)
+    return f"{plugin}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +97,18 @@ class ReferenceCache:
         """The sink's cached reference data if it is younger than the lifetime; never reads."""
         value: ReferenceData | None = self._get("sink", sink, lambda: None, ReferenceData, False, store=False)
         return value
+
+    def kept_sink(self, plugin: str, options: Mapping[str, Any]) -> tuple[ReferenceData, datetime] | None:
+        """The sink's reference data last read for this section of the rule file, however old, and
+        when it was read; None when none was kept. Never reads (`connector test` is offline)."""
+        entry = self._read().get("sink")
+        if not isinstance(entry, dict) or entry.get("identity") != identity_of(plugin, options):
+            return None
+        try:
+            value: ReferenceData = from_jsonable(ReferenceData, entry["data"])
+            return value, datetime.fromisoformat(entry["fetched_at"])
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            return None  # written by another version
 
     def forget(self, side: str) -> None:
         """Drop one side's entry: the next question reads the service again."""
