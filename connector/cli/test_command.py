@@ -29,10 +29,12 @@ def test_command(rules_path: Path, record: str | None, name: str | None, state_d
 
     if name is not None and record is None:
         raise click.UsageError("--name goes with --record")
-    loaded, _ = load_rules(rules_path)
+    loaded, plugins = load_rules(rules_path)
     directory = state_dir_for(rules_path, state_dir)
     if record is not None:
-        raise click.UsageError("--record is not available yet")
+        from connector.cli.record_case import record_case
+
+        raise Exit(record_case(rules_path, loaded, plugins, record, name, directory, echo=click.echo))
     if not loaded.tests.cases:
         click.echo(f"{rules_path}: no tests: cases to run (docs/rules.md, tests)")
         raise Exit(EXIT_OK)
