@@ -93,12 +93,13 @@ def case_text(case: dict[str, Any], indent: int) -> str:
     return "".join(prefix + line if line.strip() else line for line in out.getvalue().splitlines(True))
 
 
-def appended(text: str, case: dict[str, Any], note: str) -> str:
-    """The rule file's text with `case` appended to `tests.cases` (the section added when missing)."""
+def appended(text: str, case: dict[str, Any], note: str, header: str = "") -> str:
+    """The rule file's text with `case` appended to `tests.cases`; the section, after the comment
+    lines of `header`, is added when missing."""
     root = _compose(text)
     tests = next((value for key, value in root.value if key.value == "tests"), None)
     if tests is None:
-        return text.rstrip("\n") + "\n\ntests:\n  cases:\n" + f"    {note}\n" + case_text(case, 4)
+        return text.rstrip("\n") + f"\n\n{header}tests:\n  cases:\n    {note}\n" + case_text(case, 4)
     cases = next((value for key, value in tests.value if key.value == "cases"), None)
     if cases is None or cases.flow_style or not cases.value:
         raise ConfigurationError(
