@@ -163,6 +163,14 @@ def core_schema() -> dict[str, Any]:
                 "discount.",
                 "7080",
             ),
+            "closed_period": {
+                "type": "string",
+                "enum": ["fail", "next_open"],
+                "default": "fail",
+                "description": "A document dated in a period the sink has closed (or in a financial year "
+                "it lacks): `fail` reports it and books nothing; `next_open` books it on the first day of "
+                "the first open period after it, its own date kept in the description.",
+            },
             "payment_terms": {
                 "type": "object",
                 "description": "Which payment condition each invoice gets in the sink.",

@@ -131,6 +131,7 @@ class Rules:
     revenue_account: str | None = None
     discount_account: str | None = None
     fields: Mapping[str, Template] = field(default_factory=frozen_mapping)
+    closed_period: Literal["fail", "next_open"] = "fail"
     triggers: Triggers = field(default_factory=Triggers)
     notify: Notify = field(default_factory=Notify)
     path: Path | None = None
