@@ -25,6 +25,7 @@ from connector.contract.errors import (
 from connector.contract.hookspecs import hookimpl
 from connector.contract.records import (
     Address,
+    BookedEntry,
     Customer,
     Discount,
     Document,
@@ -39,7 +40,7 @@ from connector.contract.records import (
     TaxTotal,
     Totals,
 )
-from connector.contract.services import ReferenceData, ServiceContext, Sink, Source
+from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink, Source
 
 __version__ = "0.1.0"
 
@@ -47,6 +48,7 @@ __all__ = [
     "Address",
     "ApiError",
     "AuthorizationNeeded",
+    "BookedEntry",
     "BudgetExhausted",
     "CircuitOpen",
     "ClientBusy",
@@ -68,6 +70,7 @@ __all__ = [
     "PluginError",
     "Problem",
     "RateLimited",
+    "ReadCost",
     "RecordError",
     "RecordFailed",
     "RecordSkipped",
