@@ -28,20 +28,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
 
+from connector.contract.reconciliation import Amounts, Difference, DifferenceKind, Reconciliation, Total
 from connector.contract.records import BookedEntry, DocumentKind, EntryLine, cents
-
-DifferenceKind = Literal["missing_in_sink", "missing_in_source", "duplicate", "amount", "customer", "payment"]
-KINDS: tuple[DifferenceKind, ...] = (
-    "missing_in_sink",
-    "missing_in_source",
-    "duplicate",
-    "amount",
-    "customer",
-    "payment",
-)
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -63,81 +52,6 @@ class Expected:
     paid: bool | None = None  # None when the source does not say (credit notes)
     target_id: str | None = None  # the entry the ledger links it to
     problem: str | None = None
-
-
-@dataclass(frozen=True)
-class Difference:
-    kind: DifferenceKind
-    detail: str
-    source_key: str | None = None
-    number: str | None = None
-    sink_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "source_key": self.source_key,
-            "number": self.number,
-            "sink_id": self.sink_id,
-            "detail": self.detail,
-        }
-
-
-@dataclass(frozen=True)
-class Amounts:
-    net: Decimal = ZERO
-    vat: Decimal = ZERO
-
-    def __add__(self, other: Amounts) -> Amounts:
-        return Amounts(self.net + other.net, self.vat + other.vat)
-
-    def __sub__(self, other: Amounts) -> Amounts:
-        return Amounts(self.net - other.net, self.vat - other.vat)
-
-    def to_dict(self) -> dict[str, str]:
-        return {"net": str(cents(self.net)), "vat": str(cents(self.vat))}
-
-
-@dataclass(frozen=True)
-class Total:
-    """One journal and VAT code: the source's sum, the target's, and what the target lacks (+) or
-    has too much (-) is `difference` = source - target."""
-
-    journal: str
-    vat_code: str
-    source: Amounts
-    sink: Amounts
-
-    @property
-    def difference(self) -> Amounts:
-        return self.source - self.sink
-
-    @property
-    def agrees(self) -> bool:
-        return self.difference == Amounts()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "journal": self.journal,
-            "vat_code": self.vat_code,
-            "source": self.source.to_dict(),
-            "sink": self.sink.to_dict(),
-            "difference": self.difference.to_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    start: date
-    end: date
-    differences: tuple[Difference, ...]
-    totals: tuple[Total, ...]
-    documents: int
-    entries: int
-
-    @property
-    def agrees(self) -> bool:
-        return not self.differences and all(total.agrees for total in self.totals)
 
 
 def _code(text: str) -> str:

@@ -11,6 +11,7 @@ so the comparison is with what a run would have booked.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -19,10 +20,11 @@ from pathlib import Path
 
 from connector.contract.errors import BudgetExhausted, ConfigurationError, RecordError
 from connector.contract.plugins import Plugins
+from connector.contract.reconciliation import Reconciliation
 from connector.contract.records import Document, DocumentKind, EntryLine, cents
 from connector.contract.services import ReadCost, ReferenceData, Service, Sink, Source
 from connector.engine.mapping import build_entry, percent
-from connector.engine.reconcile import Expected, Reconciliation, compare
+from connector.engine.reconcile import Expected, compare
 from connector.engine.runner import build_services
 from connector.engine.templates import Templates
 from connector.rules.model import Rules
@@ -49,6 +51,11 @@ class Period:
 class Estimate:
     source: ReadCost
     sink: ReadCost
+    titles: dict[str, str]  # per side, the service's own name, for people
+
+    @property
+    def costs(self) -> dict[str, ReadCost]:
+        return {"source": self.source, "sink": self.sink}
 
     def to_dict(self) -> dict[str, dict[str, int]]:
         return {
@@ -153,6 +160,7 @@ def estimate(source: Source, sink: Sink, rules: Rules, period: Period) -> Estima
     return Estimate(
         source.count_booked(kinds_of(rules), period.start, period.end),
         sink.count_entries(journals_of(rules), period.start, period.end),
+        {"source": source.title or source.name, "sink": sink.title or sink.name},
     )
 
 
@@ -199,6 +207,8 @@ def reconcile_once(
                 expected = [expected_of(document, rules, templates, state) for document in documents]
                 result = compare(period.start, period.end, expected, entries)
             calls = {"source": source.calls_used, "sink": sink.calls_used}
+            if result is not None:
+                result = dataclasses.replace(result, calls=calls)
         finally:
             source.close()
             sink.close()

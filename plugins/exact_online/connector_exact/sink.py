@@ -26,17 +26,17 @@ documents flow stops 100 short of that so payments can still be read; see `clien
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 import httpx
 
 from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.contract.records import Customer, DocumentKind, JournalEntry, PaymentStatus
-from connector.contract.services import ReferenceData, ServiceContext, Sink
+from connector.contract.records import BookedEntry, Customer, DocumentKind, JournalEntry, PaymentStatus
+from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink
 
-from . import translate
+from . import period, translate
 from .client import ExactClient
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
 
@@ -349,6 +349,12 @@ class ExactOnlineSink(Sink):
         return str(entry_id)
 
     # ------------------------------------------------------------ what comes back
+
+    def count_entries(self, journals: Collection[str], start: date, end: date) -> ReadCost:
+        return period.count(self.client, journals, start, end)  # costs: see period.py
+
+    def booked_entries(self, journals: Collection[str], start: date, end: date) -> list[BookedEntry]:
+        return period.entries(self.client, journals, start, end)
 
     def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
         start = int(cursor) if cursor else 1

@@ -1,0 +1,128 @@
+"""`connector reconcile`'s result as a person reads it (a table), as an accountant opens it (CSV),
+and the estimate said before reading."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+
+from connector.contract.reconciliation import Reconciliation
+from connector.contract.services import ReadCost
+from connector.reporting.render import table
+
+KIND_WORDS = {
+    "missing_in_sink": "missing in sink",
+    "missing_in_source": "missing in source",
+    "duplicate": "booked twice",
+    "amount": "amount differs",
+    "customer": "customer differs",
+    "payment": "payment differs",
+}
+
+
+def render_estimate(costs: Mapping[str, ReadCost], titles: Mapping[str, str]) -> str:
+    """`reading: source (Teamleader Focus) 12 documents, about 17 API calls; ...`."""
+    words = {"source": "documents", "sink": "entries"}
+    parts = [
+        f"{side} ({titles.get(side, side)}) {cost.records} {words[side]}, about {cost.calls} API calls"
+        + (f" ({cost.spent} spent counting)" if cost.spent else "")
+        for side, cost in costs.items()
+    ]
+    return "reading: " + "; ".join(parts)
+
+
+def render(result: Reconciliation, titles: Mapping[str, str]) -> str:
+    """The totals table, then every difference, then the verdict."""
+    lines = [
+        f"reconcile {result.start.isoformat()} to {result.end.isoformat()}: "
+        f"{result.documents} documents in the source ({titles.get('source', 'source')}), "
+        f"{result.entries} entries in the sink ({titles.get('sink', 'sink')})",
+        "",
+        "totals per journal and VAT code (home currency, credit notes negative):",
+    ]
+    rows = [
+        (
+            total.journal,
+            total.vat_code,
+            *total.source.to_dict().values(),
+            *total.sink.to_dict().values(),
+            *total.difference.to_dict().values(),
+            "" if total.agrees else "<<",
+        )
+        for total in result.totals
+    ]
+    headers = ("journal", "VAT code", "source net", "VAT", "sink net", "VAT", "difference", "VAT", "")
+    lines += ["  " + line for line in table(headers, rows).splitlines()] if rows else ["  (nothing booked)"]
+    lines.append("")
+    if result.differences:
+        lines.append(f"differences ({len(result.differences)}):")
+        for difference in result.differences:
+            who = difference.number or difference.sink_id or "-"
+            lines.append(f"  {KIND_WORDS[difference.kind]:<17}  {who}: {difference.detail}")
+            if difference.source_key or difference.sink_id:
+                ids = [f"source {difference.source_key}"] if difference.source_key else []
+                ids += [f"sink {difference.sink_id}"] if difference.sink_id else []
+                lines.append(f"  {'':<17}  ({', '.join(ids)})")
+        lines.append("")
+        lines.append(f"DIFFERENT: {len(result.differences)} differences between the books (exit 1)")
+    elif not result.agrees:
+        lines.append("DIFFERENT: the totals differ (exit 1)")
+    else:
+        lines.append("the books agree: every document of the period is in the sink once, as booked")
+    if result.calls:
+        lines.append("API calls: " + ", ".join(f"{side} {count}" for side, count in result.calls.items()))
+    return "\n".join(lines)
+
+
+CSV_HEADERS = (
+    "row",
+    "journal",
+    "vat_code",
+    "source_net",
+    "source_vat",
+    "sink_net",
+    "sink_vat",
+    "difference_net",
+    "difference_vat",
+    "kind",
+    "number",
+    "source_key",
+    "sink_id",
+    "detail",
+)
+
+
+def write_csv(path: Path, result: Reconciliation) -> None:
+    """One file for the accountant: a `total` row per journal and VAT code, then a `difference` row
+    per difference. Amounts with a decimal point, no thousands separator."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_HEADERS)
+        for total in result.totals:
+            source, sink, difference = (
+                total.source.to_dict(),
+                total.sink.to_dict(),
+                total.difference.to_dict(),
+            )
+            writer.writerow(
+                [
+                    "total",
+                    total.journal,
+                    total.vat_code,
+                    source["net"],
+                    source["vat"],
+                    sink["net"],
+                    sink["vat"],
+                    difference["net"],
+                    difference["vat"],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+        for item in result.differences:
+            row = ["difference", *[""] * 8, item.kind, item.number or "", item.source_key or ""]
+            writer.writerow([*row, item.sink_id or "", item.detail])
