@@ -89,7 +89,8 @@ def reconcile(
                 err=True,
             )
         if not (as_json and dry_run):  # with --json the estimate goes to stderr, the result to stdout
-            click.echo(render_estimate(estimate.costs, estimate.titles), err=as_json)
+            for line in render_estimate(estimate.costs, estimate.titles, estimate.left, dry_run):
+                click.echo(line, err=as_json)
 
     try:
         outcome = reconcile_once(

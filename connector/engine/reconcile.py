@@ -13,7 +13,7 @@ period's, else one of its journal, kind and reference (YourRef). Then:
 - a matched pair whose amounts differ (excluding VAT, VAT per code, including VAT; in the document's
   currency): one `amount` difference listing what differs; a different customer account than the
   source customer's link: `customer`; paid on one side and open on the other: `payment` (an invoice
-  paid in the target and still open in the source is allowed, the payments flow follows it, but it
+  paid in the sink and still open in the source is allowed, the payments flow follows it, but it
   is reported all the same).
 
 Totals are in the home currency (each line at the document's exchange rate, rounded to the cent as
@@ -136,10 +136,10 @@ def _differences(document: Expected, entry: BookedEntry) -> list[Difference]:
         )
     if document.paid is not None and entry.paid is not None and document.paid != entry.paid:
         if document.paid:
-            detail = "paid in the source, still open in the target"
+            detail = "paid in the source, still open in the sink"
         else:
             detail = (
-                "paid in the target, still open in the source (allowed: the next payments run sets it paid)"
+                "paid in the sink, still open in the source (allowed: the next payments run sets it paid)"
             )
         found.append(_difference("payment", detail, document, entry))
     return found
@@ -148,10 +148,10 @@ def _differences(document: Expected, entry: BookedEntry) -> list[Difference]:
 def _amount_detail(document: Expected, entry: BookedEntry) -> list[str]:
     parts: list[str] = []
     if document.currency.strip().upper() != entry.currency.strip().upper():
-        parts.append(f"currency {document.currency} in the source, {entry.currency} in the target")
+        parts.append(f"currency {document.currency} in the source, {entry.currency} in the sink")
     rates = (document.exchange_rate or Decimal(1), entry.exchange_rate or Decimal(1))
     if rates[0] != rates[1]:
-        parts.append(f"exchange rate {rates[0]} in the source, {rates[1]} in the target")
+        parts.append(f"exchange rate {rates[0]} in the source, {rates[1]} in the sink")
     if document.problem is None:  # the mapping says which VAT code each amount belongs on
         wanted, got = per_code(document.lines), per_code(entry.lines)
         for code in sorted(set(wanted) | set(got)):
@@ -159,20 +159,18 @@ def _amount_detail(document: Expected, entry: BookedEntry) -> list[str]:
             if mine != theirs:
                 parts.append(
                     f"VAT code {code}: {_money(mine.net)} + VAT {_money(mine.vat)} in the source, "
-                    f"{_money(theirs.net)} + VAT {_money(theirs.vat)} in the target"
+                    f"{_money(theirs.net)} + VAT {_money(theirs.vat)} in the sink"
                 )
     net_s = sum((line.amount for line in document.lines), Decimal(0))
     vat_s = sum((line.vat_amount for line in document.lines), Decimal(0))
     net_t, vat_t = entry.total_excluding, entry.total_vat
     if document.problem is not None and (net_s, vat_s) != (net_t, vat_t):
         parts.append(
-            f"excl. VAT {_money(net_s)} in the source, {_money(net_t)} in the target; "
-            f"VAT {_money(vat_s)} in the source, {_money(vat_t)} in the target"
+            f"excl. VAT {_money(net_s)} in the source, {_money(net_t)} in the sink; "
+            f"VAT {_money(vat_s)} in the source, {_money(vat_t)} in the sink"
         )
     if parts and net_s + vat_s != net_t + vat_t:
-        parts.append(
-            f"incl. VAT {_money(net_s + vat_s)} in the source, {_money(net_t + vat_t)} in the target"
-        )
+        parts.append(f"incl. VAT {_money(net_s + vat_s)} in the source, {_money(net_t + vat_t)} in the sink")
     return parts
 
 

@@ -52,15 +52,16 @@ class Estimate:
     source: ReadCost
     sink: ReadCost
     titles: dict[str, str]  # per side, the service's own name, for people
+    left: dict[str, int | None]  # per side, the day's calls left as the count's answer announced
 
     @property
     def costs(self) -> dict[str, ReadCost]:
         return {"source": self.source, "sink": self.sink}
 
-    def to_dict(self) -> dict[str, dict[str, int]]:
+    def to_dict(self) -> dict[str, dict[str, int | None]]:
         return {
-            side: {"records": cost.records, "calls": cost.calls}
-            for side, cost in (("source", self.source), ("sink", self.sink))
+            side: {"records": cost.records, "calls": cost.calls, "left_today": self.left.get(side)}
+            for side, cost in self.costs.items()
         }
 
 
@@ -161,6 +162,10 @@ def estimate(source: Source, sink: Sink, rules: Rules, period: Period) -> Estima
         source.count_booked(kinds_of(rules), period.start, period.end),
         sink.count_entries(journals_of(rules), period.start, period.end),
         {"source": source.title or source.name, "sink": sink.title or sink.name},
+        {
+            side: budget.remaining if (budget := service.context.day_budget) else None
+            for side, service in (("source", source), ("sink", sink))
+        },
     )
 
 

@@ -21,15 +21,21 @@ KIND_WORDS = {
 }
 
 
-def render_estimate(costs: Mapping[str, ReadCost], titles: Mapping[str, str]) -> str:
-    """`reading: source (Teamleader Focus) 12 documents, about 17 API calls; ...`."""
+def render_estimate(
+    costs: Mapping[str, ReadCost], titles: Mapping[str, str], left: Mapping[str, int | None], dry_run: bool
+) -> list[str]:
+    """`reading  source (Teamleader Focus): 12 documents, about 17 API calls (3 spent counting)`."""
     words = {"source": "documents", "sink": "entries"}
-    parts = [
-        f"{side} ({titles.get(side, side)}) {cost.records} {words[side]}, about {cost.calls} API calls"
-        + (f" ({cost.spent} spent counting)" if cost.spent else "")
-        for side, cost in costs.items()
-    ]
-    return "reading: " + "; ".join(parts)
+    lines = []
+    for side, cost in costs.items():
+        text = (
+            f"{titles.get(side, side)} ({side}): {cost.records} {words[side]}, about {cost.calls} API calls"
+        )
+        text += f" ({cost.spent} spent counting)" if cost.spent else ""
+        budget = left.get(side)
+        text += f"; {budget} left today" if budget is not None else ""
+        lines.append(("a reconcile reads " if dry_run else "reading ") + text)
+    return lines
 
 
 def render(result: Reconciliation, titles: Mapping[str, str]) -> str:
@@ -48,11 +54,21 @@ def render(result: Reconciliation, titles: Mapping[str, str]) -> str:
             *total.source.to_dict().values(),
             *total.sink.to_dict().values(),
             *total.difference.to_dict().values(),
-            "" if total.agrees else "<<",
+            "ok" if total.agrees else "DIFFERS",
         )
         for total in result.totals
     ]
-    headers = ("journal", "VAT code", "source net", "VAT", "sink net", "VAT", "difference", "VAT", "")
+    headers = (
+        "journal",
+        "VAT code",
+        "source net",
+        "source VAT",
+        "sink net",
+        "sink VAT",
+        "diff net",
+        "diff VAT",
+        "",
+    )
     lines += ["  " + line for line in table(headers, rows).splitlines()] if rows else ["  (nothing booked)"]
     lines.append("")
     if result.differences:
