@@ -34,6 +34,7 @@ class Difference:
     source_key: str | None = None
     number: str | None = None
     sink_id: str | None = None
+    entry_number: str | None = None  # the sink's own number of `sink_id`, for people (not in JSON)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -179,7 +179,7 @@ def _money(amount: Decimal) -> str:
 
 
 def _difference(kind: DifferenceKind, detail: str, document: Expected, entry: BookedEntry) -> Difference:
-    return Difference(kind, detail, document.source_key, document.number, entry.id)
+    return Difference(kind, detail, document.source_key, document.number, entry.id, entry.number or None)
 
 
 def _missing_in_sink(document: Expected) -> Difference:
@@ -204,6 +204,7 @@ def _duplicate(owner: Expected, entry: BookedEntry, kept: BookedEntry) -> Differ
         owner.source_key,
         owner.number,
         entry.id,
+        entry.number or None,
     )
 
 
@@ -218,6 +219,7 @@ def _missing_in_source(entry: BookedEntry) -> Difference:
         None,
         None,
         entry.id,
+        entry.number or None,
     )
 
 

@@ -21,6 +21,13 @@ KIND_WORDS = {
 }
 
 
+def plural(count: int, things: str) -> str:
+    """`1 document`, `2 documents`, `1 entry`."""
+    if count != 1:
+        return f"{count} {things}"
+    return f"1 {things[:-3] + 'y' if things.endswith('ies') else things[:-1]}"
+
+
 def render_estimate(
     costs: Mapping[str, ReadCost], titles: Mapping[str, str], left: Mapping[str, int | None], dry_run: bool
 ) -> list[str]:
@@ -42,8 +49,8 @@ def render(result: Reconciliation, titles: Mapping[str, str]) -> str:
     """The totals table, then every difference, then the verdict."""
     lines = [
         f"reconcile {result.start.isoformat()} to {result.end.isoformat()}: "
-        f"{result.documents} documents in the source ({titles.get('source', 'source')}), "
-        f"{result.entries} entries in the sink ({titles.get('sink', 'sink')})",
+        f"{plural(result.documents, 'documents')} in the source ({titles.get('source', 'source')}), "
+        f"{plural(result.entries, 'entries')} in the sink ({titles.get('sink', 'sink')})",
         "",
         "totals per journal and VAT code (home currency, credit notes negative):",
     ]
@@ -74,14 +81,17 @@ def render(result: Reconciliation, titles: Mapping[str, str]) -> str:
     if result.differences:
         lines.append(f"differences ({len(result.differences)}):")
         for difference in result.differences:
-            who = difference.number or difference.sink_id or "-"
+            entry = f"entry {difference.entry_number}" if difference.entry_number else difference.sink_id
+            who = difference.number or entry or "-"
             lines.append(f"  {KIND_WORDS[difference.kind]:<17}  {who}: {difference.detail}")
             if difference.source_key or difference.sink_id:
                 ids = [f"source {difference.source_key}"] if difference.source_key else []
                 ids += [f"sink {difference.sink_id}"] if difference.sink_id else []
                 lines.append(f"  {'':<17}  ({', '.join(ids)})")
         lines.append("")
-        lines.append(f"DIFFERENT: {len(result.differences)} differences between the books (exit 1)")
+        lines.append(
+            f"DIFFERENT: {plural(len(result.differences), 'differences')} between the books (exit 1)"
+        )
     elif not result.agrees:
         lines.append("DIFFERENT: the totals differ (exit 1)")
     else:
