@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from connector.contract.errors import BudgetExhausted, ConfigurationError, RecordError
+from connector.contract.errors import ConfigurationError, Paused, RecordError
 from connector.contract.plugins import Plugins
 from connector.contract.reconciliation import Reconciliation
 from connector.contract.records import Document, DocumentKind, EntryLine, cents
@@ -174,9 +174,14 @@ def check_budget(service: Service, cost: ReadCost, side: str) -> None:
     budget = service.context.day_budget
     needed = cost.calls - cost.spent
     if budget is not None and needed > budget.remaining:
-        raise BudgetExhausted(
-            f"{service.title or service.name} ({side}: {needed} calls needed, {budget.remaining} left today)",
-            budget.resets_at,
+        title = service.title or service.name
+        raise Paused(
+            f"{title} ({side}) has {budget.remaining} API calls left today; reading the period takes "
+            f"about {needed}",
+            service=title,
+            resumes_at=budget.resets_at,
+            hint=f"reconcile a shorter period (--from/--to), or again after the reset at "
+            f"{budget.resets_at:%Y-%m-%d %H:%M} UTC",
         )
 
 

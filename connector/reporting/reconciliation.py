@@ -31,7 +31,7 @@ def plural(count: int, things: str) -> str:
 def render_estimate(
     costs: Mapping[str, ReadCost], titles: Mapping[str, str], left: Mapping[str, int | None], dry_run: bool
 ) -> list[str]:
-    """`reading  source (Teamleader Focus): 12 documents, about 17 API calls (3 spent counting)`."""
+    """`reading Invoicing (source): 12 documents, about 17 API calls (3 spent counting)`."""
     words = {"source": "documents", "sink": "entries"}
     lines = []
     for side, cost in costs.items():
