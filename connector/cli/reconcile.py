@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import calendar
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from connector.cli.options import Exit, json_option, load_rules, rules_argument, state_dir_option
 from connector.contract.errors import EXIT_OK, EXIT_PARTIAL, AuthorizationNeeded
-from connector.engine.reconcile_run import Estimate, Period, reconcile_once
+from connector.engine.reconcile_run import Estimate, Period, last_month, reconcile_once
 from connector.reporting.reconciliation import render, render_estimate, write_csv
 
 
@@ -27,11 +27,6 @@ def month(text: str) -> tuple[date, date]:
     except ValueError as error:
         raise click.BadParameter(f"{text!r} is not a month: give YYYY-MM, e.g. 2027-03") from error
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def last_month(today: date) -> tuple[date, date]:
-    end = today.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
 
 
 def period_of(

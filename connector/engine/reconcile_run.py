@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -89,6 +89,12 @@ def journal_of(rules: Rules, kind: DocumentKind) -> str:
 
 def journals_of(rules: Rules) -> list[str]:
     return sorted({journal for kind in kinds_of(rules) if (journal := journal_of(rules, kind))})
+
+
+def last_month(today: date) -> tuple[date, date]:
+    """The month before `today`'s: what a reconcile on the 2nd of a month proves."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
 
 
 def period_for(rules: Rules, start: date, end: date) -> Period:
@@ -219,6 +225,7 @@ def reconcile_once(
             calls = {"source": source.calls_used, "sink": sink.calls_used}
             if result is not None:
                 result = dataclasses.replace(result, calls=calls)
+                plugins.reconcile_finished(rules, result)
         finally:
             source.close()
             sink.close()
