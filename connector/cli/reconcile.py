@@ -46,8 +46,17 @@ def period_of(
 @click.command()
 @rules_argument
 @click.option("--period", metavar="YYYY-MM", default=None, help="One month (default: last month).")
-@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="First day.")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Last day.")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="DATE",
+    help="First day.",
+)
+@click.option(
+    "--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE", help="Last day."
+)
 @click.option(
     "--dry-run", is_flag=True, help="Count both sides and say what reading them costs; read no more."
 )

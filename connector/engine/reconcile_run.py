@@ -201,14 +201,18 @@ def reconcile_once(
     state_dir: Path | None = None,
     lock: bool = True,
     on_estimate: Callable[[Period, Estimate], None] | None = None,
+    on_services: Callable[[Source, Sink], None] | None = None,
     context_overrides: dict[str, object] | None = None,
 ) -> Outcome:
-    """Read both sides of the period and compare them; `on_estimate` hears the cost first."""
+    """Read both sides of the period and compare them; `on_estimate` hears the cost first, and
+    `on_services` gets both services before their first call (to say what their budgets wait for)."""
     period = period_for(rules, start, end)
     directory = state_dir_for(rules.path or Path("."), state_dir)
     held = ClientLock(directory, rules.client) if lock else contextlib.nullcontext()
     with held, StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state, context_overrides)
+        if on_services is not None:
+            on_services(source, sink)
         try:
             found = estimate(source, sink, rules, period)
             if on_estimate is not None:

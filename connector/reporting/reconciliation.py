@@ -21,6 +21,18 @@ KIND_WORDS = {
 }
 
 
+WHAT_TO_DO = {
+    "missing_in_sink": "`connector run` books what was never booked (once its reason is fixed: an "
+    "unmapped rate, say); one the ledger links to a deleted entry needs `connector ledger RULES unlink "
+    "NUMBER` first",
+    "missing_in_source": "ask who booked it: by hand, or another integration still writing to the journal",
+    "duplicate": "delete the extra entry in the sink (its id is given); the other one is the document's",
+    "amount": "correct the entry in the sink to the document, or credit and book the document again",
+    "customer": "move the entry in the sink to the account the source's customer is linked to",
+    "payment": "register the payment in the sink too; the reverse is set paid by the next payments run",
+}
+
+
 def plural(count: int, things: str) -> str:
     """`1 document`, `2 documents`, `1 entry`."""
     if count != 1:
@@ -35,9 +47,8 @@ def render_estimate(
     words = {"source": "documents", "sink": "entries"}
     lines = []
     for side, cost in costs.items():
-        text = (
-            f"{titles.get(side, side)} ({side}): {cost.records} {words[side]}, about {cost.calls} API calls"
-        )
+        counted = plural(cost.records, words[side])
+        text = f"{titles.get(side, side)} ({side}): {counted}, about {cost.calls} API calls"
         text += f" ({cost.spent} spent counting)" if cost.spent else ""
         budget = left.get(side)
         text += f"; {budget} left today" if budget is not None else ""
@@ -76,7 +87,8 @@ def render(result: Reconciliation, titles: Mapping[str, str]) -> str:
         "diff VAT",
         "",
     )
-    lines += ["  " + line for line in table(headers, rows).splitlines()] if rows else ["  (nothing booked)"]
+    shown = table(headers, rows, right=range(2, 8)).splitlines()
+    lines += ["  " + line for line in shown] if rows else ["  (nothing booked)"]
     lines.append("")
     if result.differences:
         lines.append(f"differences ({len(result.differences)}):")
@@ -92,6 +104,9 @@ def render(result: Reconciliation, titles: Mapping[str, str]) -> str:
         lines.append(
             f"DIFFERENT: {plural(len(result.differences), 'differences')} between the books (exit 1)"
         )
+        lines.append("what to do:")
+        for kind in dict.fromkeys(difference.kind for difference in result.differences):
+            lines.append(f"  {KIND_WORDS[kind]}: {WHAT_TO_DO[kind]}")
     elif not result.agrees:
         lines.append("DIFFERENT: the totals differ (exit 1)")
     else:

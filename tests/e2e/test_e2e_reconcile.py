@@ -131,8 +131,10 @@ def test_the_table_the_dry_run_and_the_csv_a_consultant_reads(
     assert code == 1
     assert "missing in source  entry 27700002: invoice 27700002 in journal 70 dated 2027-03-20" in table
     assert (
-        "70       4         100.00      21.00       110.00    23.10     -10.00    -2.10     DIFFERS" in table
+        "  70       4             100.00       21.00    110.00     23.10    -10.00     -2.10  DIFFERS"
+        in table
     )
+    assert "what to do:\n  missing in source: ask who booked it" in table
     assert "DIFFERENT: 1 difference between the books (exit 1)" in table
     with (later.directory / "march.csv").open() as handle:
         rows = list(csv.DictReader(handle))
