@@ -4,11 +4,17 @@ difference, how documents find their entries, and the totals a bookkeeper checks
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+
+from connector.contract.errors import Paused
 from connector.contract.records import BookedEntry, EntryLine
+from connector.contract.services import DayBudget, ReadCost, ServiceContext
 from connector.engine.reconcile import Expected, compare
+from connector.engine.reconcile_run import check_budget
+from connector.testing import FakeSink
 
 START, END = date(2027, 3, 1), date(2027, 3, 31)
 
@@ -236,3 +242,19 @@ def test_the_json_shape_is_the_documented_contract_with_amounts_as_strings() -> 
             "detail": "no entry in journal 70 with reference '2027 / 2'",
         }
     ]
+
+
+def test_a_read_the_day_s_budget_cannot_hold_stops_before_it_starts_with_what_to_do() -> None:
+    sink = FakeSink({}, ServiceContext("acme", "sink"))
+    resets = datetime(2027, 3, 3, tzinfo=UTC)
+    sink.context.day_budget = DayBudget(limit=5000, remaining=40, resets_at=resets)
+
+    check_budget(sink, ReadCost(records=2000, calls=41, spent=1), "sink")  # 40 still to spend: fits
+    with pytest.raises(Paused) as stopped:
+        check_budget(sink, ReadCost(records=3000, calls=52, spent=1), "sink")
+
+    assert "has 40 API calls left today; reading the period takes about 51" in stopped.value.message
+    assert (
+        stopped.value.hint
+        == "reconcile a shorter period (--from/--to), or again after the reset at 2027-03-03 00:00 UTC"
+    )
