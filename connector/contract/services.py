@@ -231,6 +231,17 @@ class Source(Service):
         for page in pages:
             yield from self.details(page, start_date)
 
+    def reference_state(self) -> Mapping[str, Any] | None:
+        """What this source read of its own reference data (its department and tax rates, say), as
+        JSON values, for the next runs to reuse for a while (`prime_reference`); None: nothing."""
+        return None
+
+    def prime_reference(self, state: Mapping[str, Any]) -> bool:
+        """Use `state`, what `reference_state` gave in a run not long ago, instead of reading it
+        again; the source reads again by itself when a document needs what it lacks (a tax rate
+        added since, say). False (the default) when it cannot."""
+        return False
+
     def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:
         """The documents with these `Document.key`s (to retry earlier failures)."""
         raise NotImplementedError

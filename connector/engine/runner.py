@@ -29,6 +29,7 @@ from connector.engine.run import FlowFunction, Run
 from connector.rules.model import Rules
 from connector.state.files import state_dir_for
 from connector.state.lock import ClientLock
+from connector.state.refcache import ReferenceCache
 from connector.state.store import StateErrorLog, StateStore
 
 log = logging.getLogger("connector.engine")
@@ -114,6 +115,9 @@ def run_once(
     held = ClientLock(directory, rules.client) if lock else contextlib.nullcontext()
     with held, StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state, context_overrides)
+        kept = ReferenceCache.for_client(directory, rules.client)
+        if (earlier := kept.fresh_source_state(source)) is not None:
+            source.prime_reference(earlier)
         run = Run(
             rules,
             state,
@@ -156,6 +160,9 @@ def run_once(
             sink.close()
             if not dry_run:
                 state.save_run(report)
+                if (read := source.reference_state()) is not None:
+                    with contextlib.suppress(OSError):  # a cache: the next run reads again
+                        kept.store_source_state(source, read)
             plugins.run_finished(rules, report)
     return report, run.plan
 

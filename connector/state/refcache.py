@@ -8,7 +8,9 @@ digest of its options (another division or department is another key). `--refres
 
 Runs use it too, for an hour (see `connector.engine.flows.document_retry`): to tell whether the
 failures of earlier runs could go through now, and to book against without reading it again; a
-refused write drops it.
+refused write drops it. They also keep what the source read of its own reference data (its
+department and tax rates: `Source.reference_state`), so that a run that books one invoice does not
+read them again within the hour.
 
 The cached values are dataclasses of dataclasses (`ReferenceData`, `TaxRate`); `to_jsonable` and
 `from_jsonable` turn any such tree into JSON and back from its type hints, so a plugin needs no
@@ -146,6 +148,14 @@ class ReferenceCache:
         """The sink's cached reference data if it is younger than the lifetime; never reads."""
         value: ReferenceData | None = self._get("sink", sink, lambda: None, ReferenceData, False, store=False)
         return value
+
+    def fresh_source_state(self, source: Source) -> Mapping[str, Any] | None:
+        """What a run not long ago kept of the source's own reference data (`Source.reference_state`)."""
+        value = self._get("source_state", source, lambda: None, Any, False, store=False)
+        return value if isinstance(value, Mapping) else None
+
+    def store_source_state(self, source: Source, state: Mapping[str, Any]) -> None:
+        self._put("source_state", identity(source), state)
 
     def forget(self, side: str) -> None:
         """Drop one side's entry: the next question reads the service again."""

@@ -218,3 +218,23 @@ def typed_in(exact: ExactSandbox, journal: str, kind: int, your_ref: str, amount
         "Description": "typed in by the bookkeeper",
         "SalesEntryLines": [{"GLAccount": gl_account_id(exact, "7000"), "AmountFC": amount, "VATCode": "4"}],
     }
+
+
+def test_a_run_within_the_hour_books_a_new_invoice_without_reading_the_department_or_its_rates(
+    later: World, teamleader: TeamleaderSandbox, exact: ExactSandbox
+) -> None:
+    """What the last run read of Teamleader's department and tax rates is kept for an hour: the
+    next run's calls go to what changed (DESIGN §7, issue 15)."""
+    teamleader.book_invoice(customer=CUSTOMER, date="2027-02-01", lines=[{"price": 50}])
+    assert later.run().returncode == 0
+    teamleader.book_invoice(customer=CUSTOMER, date="2027-03-01", lines=[{"price": 100}])
+    teamleader.calls.clear()
+
+    second = later.run()
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    paths = [call.path for call in teamleader.calls]
+    assert not [path for path in paths if path.endswith(("departments.list", "taxRates.list"))], paths
+    assert any(path.endswith("invoices.info") for path in paths)
+    [entry] = [entry for entry in booked_entries(exact) if parse_day(entry["EntryDate"]) == date(2027, 3, 1)]
+    assert money(entry["AmountDC"]) == money(121)

@@ -2,7 +2,8 @@
 
 What a run costs in calls (API calls are the scarce resource, DESIGN §7):
 
-- the department (`departments.list`) and its tax rates (`taxRates.list`) once per run;
+- the department (`departments.list`) and its tax rates (`taxRates.list`) once per run, or once an
+  hour when runs keep them (`reference_state`);
 - `invoices.list` / `creditNotes.list` pages of 100, filtered server-side on department, booked
   status, date and `updated_since`;
 - one `invoices.info` / `creditNotes.info` per document. That is the minimum the API allows: list
@@ -27,6 +28,7 @@ from connector.transport.oauth import TokenKeeper
 from . import exchange, period, translate
 from .client import PAGE_SIZE, TeamleaderClient
 from .customers import CustomerWriter
+from .department import DepartmentReference
 from .oauth import TeamleaderOAuth
 from .options import DEFAULT_API_URL, DEFAULT_AUTH_URL, OPTIONS_SCHEMA
 from .resources import BOOKED_INVOICE, KINDS, chunks, json_amount, utc_second
@@ -73,8 +75,7 @@ class TeamleaderSource(Source):
             sleep=context.sleep,
         )
         self.customers = CustomerWriter(self.client)
-        self._department: dict[str, Any] | None = None
-        self._rates: dict[str, TaxRate] | None = None
+        self.kept = DepartmentReference(self.client, str(options.get("department") or "").strip())
         self._known: dict[tuple[str, str], Customer] = {}
         self.reference = exchange.ReferenceRates(self._exchange_rates)
         self._period: dict[tuple[Any, ...], list[Listed]] = {}  # a period's listing, counted once
@@ -119,46 +120,20 @@ class TeamleaderSource(Source):
 
     def department(self) -> dict[str, Any]:
         """The rule file's department, found by id or else by name (exact, then ignoring case)."""
-        if self._department is None:
-            wanted = str(self.options.get("department") or "").strip()
-            departments = [
-                item for item in self.client.data("departments.list") or [] if isinstance(item, dict)
-            ]
-            found = (
-                [item for item in departments if item.get("id") == wanted]
-                or [item for item in departments if item.get("name") == wanted]
-                or [
-                    item
-                    for item in departments
-                    if str(item.get("name") or "").casefold() == wanted.casefold()
-                ]
-            )
-            if not found:
-                names = ", ".join(repr(item.get("name")) for item in departments) or "none"
-                raise ConfigurationError(
-                    f"Teamleader has no department {wanted!r}",
-                    hint=f"set source.department to one of: {names} (or to its id)",
-                )
-            self._department = found[0]
-        return self._department
+        return self.kept.department()
 
     @property
     def department_id(self) -> str:
         return str(self.department()["id"])
 
     def tax_rates(self) -> list[TaxRate]:
-        return list(self._rate_map().values())
+        return list(self.kept.rates().values())
 
-    def _rate_map(self) -> dict[str, TaxRate]:
-        """The department's tax rates by id, read once per run."""
-        if self._rates is None:
-            rates: dict[str, TaxRate] = {}
-            for page in self.client.pages("taxRates.list", {"filter": {"department_id": self.department_id}}):
-                for item in page:
-                    rate = translate.tax_rate(item)
-                    rates[rate.id] = rate
-            self._rates = rates
-        return self._rates
+    def reference_state(self) -> Mapping[str, Any] | None:
+        return self.kept.state()
+
+    def prime_reference(self, state: Mapping[str, Any]) -> bool:
+        return self.kept.prime(state)
 
     # -- documents --------------------------------------------------------------------------------
 
@@ -257,7 +232,7 @@ class TeamleaderSource(Source):
             if data is not None and self._wanted(kind, data, start_date):
                 details.append(data)
         self._load_customers(details)
-        rates = self._rate_map()
+        rates = self.kept.rates(needed={ident for data in details for ident in translate.tax_rate_ids(data)})
         setting = self.exchange_setting
         reference = self.reference if setting == "detect" else None
         home = str(self.department().get("currency") or "EUR")
@@ -277,7 +252,7 @@ class TeamleaderSource(Source):
         return data if isinstance(data, dict) else None
 
     def count_booked(self, kinds: Iterable[DocumentKind], start: date, end: date) -> ReadCost:
-        before, rates_known = self.calls_used, self._rates is not None
+        before, rates_known = self.calls_used, self.kept.has_rates
         key = (tuple(kinds), start, end)
         self._period[key] = period.listing(self.client, self.department_id, key[0], start, end, self._wanted)
         return period.cost(self._period[key], self.calls_used - before, rates_known)

@@ -260,6 +260,16 @@ def line(item: Mapping[str, Any], rates: Mapping[str, TaxRate], section: str | N
     )
 
 
+def tax_rate_ids(data: Mapping[str, Any]) -> set[str]:
+    """The ids of the tax rates a document's lines name."""
+    return {
+        ident
+        for group in data.get("grouped_lines") or []
+        for item in group.get("line_items") or []
+        if (ident := ref_id(item.get("tax")))
+    }
+
+
 def lines(data: Mapping[str, Any], rates: Mapping[str, TaxRate]) -> tuple[Line, ...]:
     result = []
     for group in data.get("grouped_lines") or []:

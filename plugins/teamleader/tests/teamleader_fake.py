@@ -124,6 +124,7 @@ class FakeTeamleader:
         self.before: Callable[[str, Any], httpx.Response | None] = lambda path, body: None
         self.seen_store_refresh: list[str | None] = []
         self.payments: list[dict[str, Any]] = []
+        self.added_rates: list[dict[str, Any]] = []  # taxRates.list answers these after R21 and R6
         self.usd_per_eur: float | None = 1.1  # currencies.exchangeRates, base EUR; None: refused
 
     def transport(self) -> httpx.MockTransport:
@@ -216,6 +217,7 @@ class FakeTeamleader:
                     "rate": 0.06,
                     "department": {"type": "department", "id": DEPT},
                 },
+                *self.added_rates,
             ]
             return ok(
                 self.page(body, [rate for rate in rates if rate["department"]["id"] == flt["department_id"]])
