@@ -33,9 +33,11 @@ def listing(
     start: date,
     end: date,
     wanted: Callable[[str, Mapping[str, Any], date | None], bool],
-) -> list[Listed]:
-    """Every booked document of the department dated `start` to `end`, as its list shows it."""
+) -> tuple[list[Listed], bool]:
+    """Every booked document of the department dated `start` to `end`, as its list shows it, and
+    whether one is in a foreign currency (its list item's `currency_exchange_rate` says so)."""
     found: list[Listed] = []
+    foreign = False
     for kind in dict.fromkeys(kinds):
         spec = KINDS[kind]
         flt: dict[str, Any] = {
@@ -50,18 +52,21 @@ def listing(
                 when = translate.day(item.get(spec.date))
                 if when is None or not start <= when <= end or not wanted(kind, item, None):
                     continue
+                rate = item.get("currency_exchange_rate") or {}
+                foreign = foreign or (isinstance(rate, dict) and rate.get("from") != rate.get("to"))
                 number = str(item.get(spec.number) or "")
                 found.append(
                     Listed(kind, str(item["id"]), translate.moment(item.get("updated_at")), when, number)
                 )
-    return found
+    return found, foreign
 
 
-def cost(listed: Sequence[Listed], spent: int, rates_known: bool) -> ReadCost:
+def cost(listed: Sequence[Listed], spent: int, rates_known: bool, exchange: bool) -> ReadCost:
     """The calls reading `listed` in detail takes, `spent` (the listing's) included: one `.info` a
-    document, at most one customer call per 100 documents for each kind of customer, the tax rates."""
+    document, at most one customer call per 100 documents for each kind of customer, the tax rates,
+    and today's exchange rates when a foreign-currency document's rate is to be checked (`exchange`)."""
     batches = -(-len(listed) // PAGE_SIZE)
-    details = len(listed) + 2 * batches + (0 if rates_known or not listed else 1)
+    details = len(listed) + 2 * batches + (0 if rates_known or not listed else 1) + (1 if exchange else 0)
     return ReadCost(records=len(listed), calls=spent + details, spent=spent)
 
 

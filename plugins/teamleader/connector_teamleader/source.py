@@ -254,14 +254,16 @@ class TeamleaderSource(Source):
     def count_booked(self, kinds: Iterable[DocumentKind], start: date, end: date) -> ReadCost:
         before, rates_known = self.calls_used, self.kept.has_rates
         key = (tuple(kinds), start, end)
-        self._period[key] = period.listing(self.client, self.department_id, key[0], start, end, self._wanted)
-        return period.cost(self._period[key], self.calls_used - before, rates_known)
+        listed, foreign = period.listing(self.client, self.department_id, key[0], start, end, self._wanted)
+        self._period[key] = listed
+        exchange = foreign and self.exchange_setting == "detect"
+        return period.cost(listed, self.calls_used - before, rates_known, exchange)
 
     def booked_documents(self, kinds: Iterable[DocumentKind], start: date, end: date) -> Iterator[Document]:
         key = (tuple(kinds), start, end)
         listed = self._period.pop(key, None)
         if listed is None:
-            listed = period.listing(self.client, self.department_id, key[0], start, end, self._wanted)
+            listed, _ = period.listing(self.client, self.department_id, key[0], start, end, self._wanted)
         return period.documents(listed, self.details)
 
     # -- connector check ------------------------------------------------------------------------
