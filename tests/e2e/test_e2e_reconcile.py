@@ -108,8 +108,12 @@ def test_reconcile_lists_exactly_the_duplicate_the_unmapped_document_and_the_cha
 def test_the_table_the_dry_run_and_the_csv_a_consultant_reads(
     later: World, teamleader: TeamleaderSandbox, exact: ExactSandbox
 ) -> None:
+    later.write_rules({"triggers": {"reconcile": "monthly on day 2 at 06:00"}})
     teamleader.book_invoice(customer=CUSTOMER, date="2027-03-02", lines=[{"price": 100, "tax": "21%"}])
     assert later.run().returncode == 0
+    assert later.rules_path is not None
+    status = later.cli("status", str(later.rules_path), "--offline").stdout
+    assert "reconcile monthly on day 2 at 06:00, next 20" in status and ", not at start" in status
     exact.book_by_hand(
         {
             "Journal": "70",
