@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from connector.rules.case_model import Cases
 from connector.rules.model import (
     CustomerRules,
     Immediate,
@@ -56,7 +57,9 @@ def immediate(section: Mapping[str, Any] | None) -> Immediate | None:
     return Immediate(public_url=str(section["public_url"]), host=host or "127.0.0.1", port=int(port))
 
 
-def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> Rules:
+def build(
+    data: dict[str, Any], parsed: Parsed, path: Path, content: bytes, tests: Cases | None = None
+) -> Rules:
     """The `Rules` of a valid file: `data` is its expanded values, `content` its bytes."""
     sync = data["sync"]
     journals = data.get("journals") or {}
@@ -108,4 +111,5 @@ def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> R
         path=path,
         digest=digest(content),
         locations=MappingProxyType(locations),
+        tests=tests or Cases(),
     )
