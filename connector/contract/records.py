@@ -247,13 +247,19 @@ class BookedEntry:
 
 @dataclass(frozen=True)
 class PaymentStatus:
-    """What the sink knows of an entry's receivable: paid in full or not, and when."""
+    """What the sink knows of an entry's receivable: paid in full or not, and when.
+
+    `amount_open` is what the target still has open of it and `amount_matched` what it matched in
+    all (payments and settlements against credit notes), both in the document's currency, None when
+    the sink cannot tell; `payment_date` is the date of the latest payment matched on it.
+    """
 
     target_id: str
     fully_paid: bool
     payment_date: date | None = None
     amount_open: Decimal | None = None
     in_collection: bool = False  # a direct debit sent to the bank but not yet matched
+    amount_matched: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -262,6 +262,12 @@ class Source(Service):
         when the document was already paid (nothing is registered then)."""
         raise NotImplementedError
 
+    def register_payment(self, document_id: str, open_in_target: Decimal, paid_on: date) -> Payment | None:
+        """Register, dated `paid_on`, what the source still counts due beyond `open_in_target` (what
+        the target has open of it): a part paid in the target. Never more than is due; None when
+        nothing is (so a rerun, or a settlement the source already counts, registers nothing)."""
+        raise NotImplementedError(f"{self.name} cannot register part of a payment")
+
     def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
         """The id of an existing customer like `customer`, matched on `match` keys in order."""
         raise NotImplementedError

@@ -20,6 +20,7 @@ from connector.rules.model import (
     Immediate,
     Journals,
     Notify,
+    PaymentRules,
     PaymentTermRules,
     PluginSection,
     Rules,
@@ -94,6 +95,7 @@ def build(
             match=tuple(customers.get("match", ("vat_number",))),
             update=customers.get("update", True),
         ),
+        payments=PaymentRules(partial=(data.get("payments") or {}).get("partial", "ignore")),
         revenue_account=data.get("revenue_account"),
         discount_account=data.get("discount_account"),
         fields=MappingProxyType(

@@ -171,6 +171,24 @@ def core_schema() -> dict[str, Any]:
                 "it lacks): `fail` reports it and books nothing; `next_open` books it on the first day of "
                 "the first open period after it, its own date kept in the description.",
             },
+            "payments": {
+                "type": "object",
+                "description": "How the payments flow sets invoices paid in the source from the sink's "
+                "matched receivables.",
+                "properties": {
+                    "partial": {
+                        "type": "string",
+                        "enum": ["ignore", "register"],
+                        "default": "ignore",
+                        "description": "`ignore`: an invoice is set paid only once the sink matched all "
+                        "of it. `register`: each payment the sink matched on it (a part, or its share "
+                        "of one bank payment settling several invoices) is registered in the source "
+                        "with its own date and amount, never more than is still due; a match undone in "
+                        "the sink is reported, not undone in the source.",
+                    },
+                },
+                "additionalProperties": False,
+            },
             "payment_terms": {
                 "type": "object",
                 "description": "Which payment condition each invoice gets in the sink.",

@@ -61,6 +61,17 @@ class CustomerRules:
 
 
 @dataclass(frozen=True)
+class PaymentRules:
+    """`payments:` — how the payments flow brings the sink's matches back to the source.
+
+    `partial`: `ignore` sets an invoice paid only once the sink matched all of it (the amount still
+    due, on the date of the last payment); `register` registers each payment the sink matched on
+    it, with its own date and amount, never more than is still due in the source."""
+
+    partial: Literal["ignore", "register"] = "ignore"
+
+
+@dataclass(frozen=True)
 class PaymentTermRules:
     default: str
     direct_debit: str | None = None
@@ -131,6 +142,7 @@ class Rules:
     vat: tuple[VatRule, ...]
     payment_terms: PaymentTermRules
     customers: CustomerRules = field(default_factory=CustomerRules)
+    payments: PaymentRules = field(default_factory=PaymentRules)
     revenue_account: str | None = None
     discount_account: str | None = None
     fields: Mapping[str, Template] = field(default_factory=frozen_mapping)

@@ -2,8 +2,8 @@
 
 A document's life in the ledger::
 
-    (new) ── record_intent ──▶ intent ── record_result ──▶ booked | linked ── mark_paid
-                                  │                              (paid_at, payment_amount)
+    (new) ── record_intent ──▶ intent ── record_result ──▶ booked | linked ── mark_paid (a part:
+                                  │                        payment_amount adds up; in full: paid_at)
                                   └── fail ──▶ failed | skipped ── record_intent (retried next run)
 
 `intent` is written and committed before the remote write, the result right after it. A row still
@@ -284,8 +284,7 @@ class LedgerTables(StoreMembers):
         return {row["source_key"]: row["retry_when"] for row in rows}
 
     def ledger_failed_keys(self) -> list[str]:
-        """Records that failed and are retried on the next run, whatever their date or cursor."""
-        return self.ledger_keys("failed")
+        return self.ledger_keys("failed")  # retried on the next run, whatever their date or cursor
 
     def ledger_unpaid(self, kind: str = "invoice") -> list[LedgerEntry]:
         """Booked or linked records of `kind` not yet marked paid: what the payments flow watches."""
@@ -321,17 +320,20 @@ class LedgerTables(StoreMembers):
         with self.transaction() as db:
             return db.execute("DELETE FROM ledger WHERE source_key = ?", (key,)).rowcount > 0
 
-    def mark_paid(self, key: str, amount: Decimal, paid_at: datetime) -> None:
-        """Record the payment registered on the source document, so it is never registered twice."""
+    def mark_paid(self, key: str, amount: Decimal, paid_at: datetime | None) -> None:
+        """Record a payment registered on the source document, so it is never registered twice:
+        `payment_amount` adds up what was registered; `paid_at` None is a part, the rest still due."""
         if not isinstance(amount, Decimal):
             raise TypeError(f"a payment amount is a Decimal, not {type(amount).__name__}")
         with self.transaction() as db:
-            changed = db.execute(
-                "UPDATE ledger SET paid_at = ?, payment_amount = ?, updated_at = ? WHERE source_key = ?",
-                (to_text(paid_at), str(amount), self._now(), key),
-            ).rowcount
-            if not changed:
+            rows = db.execute("SELECT payment_amount FROM ledger WHERE source_key = ?", (key,)).fetchall()
+            if not rows:
                 raise KeyError(f"{key} is not in the ledger")
+            db.execute(
+                "UPDATE ledger SET paid_at = coalesce(?, paid_at), payment_amount = ?, updated_at = ? "
+                "WHERE source_key = ?",
+                (_text(paid_at), str(Decimal(rows[0][0] or 0) + amount), self._now(), key),
+            )
 
     # --- customers -------------------------------------------------------------------------------
 

@@ -5,6 +5,12 @@ ledger's size). A receivable that is partly paid, or only sent for collection, c
 set back to open in the target leaves the source as it is and is reported; an invoice already paid
 in the source gets no second payment. The ledger remembers every registered payment, and the cursor
 moves only after all of them were recorded, so a crash repeats the reading, never the payment.
+
+With `payments.partial: register` each change of what the target matched registers the part the
+source does not count yet (`Source.register_payment`: the source's amount due less what the target
+has open, read from the source right before writing, so a rerun or a crash after the write registers
+nothing twice), dated with the target's latest payment; the ledger adds the parts up. A match undone
+in the target (it matched less than was registered) is reported and nothing is undone.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from connector.contract.errors import ApiError, Paused, RetriableError
+from connector.contract.records import Payment, PaymentStatus
 from connector.engine.run import Run
+from connector.state.ledger import LedgerEntry
 from connector.testing import killpoints
 
 log = logging.getLogger("connector.payments")
@@ -33,6 +41,10 @@ def sync_payments(run: Run) -> None:
         if entry is None or entry.kind != "invoice":
             continue  # not booked by connector, or a credit note: nothing to mark in the source
         label = f"{entry.source_key} {entry.number or ''}".strip()
+        if run.rules.payments.partial == "register":
+            if not _register_part(run, entry, change, label):
+                cursor = None  # read these changes again next run
+            continue
         if not change.fully_paid:
             if entry.paid_at is not None:
                 report.notices.append(
@@ -70,19 +82,83 @@ def sync_payments(run: Run) -> None:
             continue
         state.mark_paid(entry.source_key, payment.amount, payment.paid_at)
         killpoints.reached("payments.after_ledger")
-        report.add("payments.registered")
-        if run.rules.notify.paid:
-            report.paid.append(
-                {
-                    "document": entry.source_key,
-                    "number": entry.number or "",
-                    "amount": str(payment.amount),
-                    "currency": payment.currency,
-                    "paid_on": paid_on.isoformat(),
-                }
-            )
-        log.info("%s set paid: %s %s on %s", label, payment.amount, payment.currency, paid_on)
+        _registered(run, entry, payment, label)
     if cursor is not None and not run.dry_run:
         with state.transaction():
             state.cursor_set(CURSOR, cursor)
             killpoints.reached("payments.cursor_uncommitted")
+
+
+def _registered(run: Run, entry: LedgerEntry, payment: Payment, label: str, part: bool = False) -> None:
+    run.report.add("payments.registered")
+    if part:
+        run.report.add("payments.partial")
+    paid_on = payment.paid_at.date()
+    if run.rules.notify.paid:
+        run.report.paid.append(
+            {
+                "document": entry.source_key,
+                "number": entry.number or "",
+                "amount": str(payment.amount),
+                "currency": payment.currency,
+                "paid_on": paid_on.isoformat(),
+                **({"part": "yes"} if part else {}),
+            }
+        )
+    what = "part paid" if part else "set paid"
+    log.info("%s %s: %s %s on %s", label, what, payment.amount, payment.currency, paid_on)
+
+
+def _register_part(run: Run, entry: LedgerEntry, change: PaymentStatus, label: str) -> bool:
+    """`payments.partial: register`: register what the target matched beyond what the source counts.
+    False when the source refused (the change is read again next run)."""
+    state, report = run.state, run.report
+    registered = entry.payment_amount or Decimal(0)
+    matched = change.amount_matched
+    if not change.fully_paid:
+        if entry.paid_at is not None or (matched is not None and matched < registered):
+            shown = f"{matched} matched" if matched is not None else "set back to open"
+            report.notices.append(
+                f"{label}: {shown} in the target, {registered} registered in the source; the source "
+                "keeps its payments (one way only)"
+            )
+            report.add("payments.reversal_reported")
+            return True
+        if matched is None or change.amount_open is None or matched <= registered:
+            return True  # nothing (new) matched, or the sink cannot tell how much
+    elif entry.paid_at is not None:
+        return True
+    paid_on = change.payment_date or run.source.context.clock().date()
+    open_in_target = Decimal(0) if change.fully_paid else change.amount_open or Decimal(0)
+    if run.dry_run:
+        what = "paid   " if change.fully_paid else "part   "
+        run.plan.append(
+            f"{what} {label}: all but {open_in_target} open in the target, on {paid_on.isoformat()}"
+        )
+        report.add("payments.registered")
+        return True
+    document_id = entry.source_key.split(":", 1)[1]
+    try:
+        killpoints.reached("payments.before_write")
+        payment = run.source.register_payment(document_id, open_in_target, paid_on)
+        killpoints.reached("payments.after_write")
+    except Paused:
+        raise
+    except (ApiError, RetriableError) as error:
+        report.fail(
+            entry.source_key,
+            f"{entry.number}: payment not registered: {error.message}",
+            error.hint,
+            group="payments",
+        )
+        return False
+    paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC) if change.fully_paid else None
+    if payment is None:  # the source counts it already (registered before a crash, or a credit note)
+        if change.fully_paid:
+            report.add("payments.already_paid")
+            state.mark_paid(entry.source_key, Decimal(0), paid_at)
+        return True
+    state.mark_paid(entry.source_key, payment.amount, paid_at)
+    killpoints.reached("payments.after_ledger")
+    _registered(run, entry, payment, label, part=not change.fully_paid)
+    return True

@@ -56,7 +56,10 @@ SYNC_ACCOUNT_FIELDS = (
     "Country,Language,Modified"
 )
 CONTACT_FIELDS = "ID,Account,FirstName,LastName,FullName,Email,Phone,Mobile,Language,Modified"
-PAYMENT_TERM_FIELDS = "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate"
+PAYMENT_TERM_FIELDS = (
+    "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate,"
+    "AmountFC,TransactionAmountFC"
+)
 CONDITION_FIELDS = "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from connector.contract.errors import ApiError, ConfigurationError
@@ -322,18 +323,31 @@ class TeamleaderSource(Source):
         Returns None, registering nothing, when the invoice is already paid or nothing is due, so a
         rerun never registers a second payment.
         """
+        return self.register_payment(document_id, Decimal(0), paid_on)
+
+    def register_payment(self, document_id: str, open_in_target: Decimal, paid_on: date) -> Payment | None:
+        """Register `total.due` less what Exact still has open, paid at 00:00 UTC on `paid_on`.
+
+        `total.due` already counts the payments registered before and a credit note on the invoice
+        (notes §"Evidence 2026-12", Settlement without a bank line), so what is registered is only
+        the part Teamleader does not know yet, never more than is due; None (nothing registered)
+        when the invoice is paid, nothing is due, or Exact has at least as much open.
+        """
         data = self.client.data("invoices.info", {"id": document_id}) or {}
         total = data.get("total") or {}
         due = translate.money(total.get("due"))
         if data.get("paid") or data.get("status") == "matched" or due is None or due <= 0:
             return None
+        amount = due - max(open_in_target, Decimal(0))
+        if amount <= 0:
+            return None
         currency = translate.text(data.get("currency")) or translate.currency_of(total.get("due")) or "EUR"
-        payment = Payment(document_id, due, currency, datetime.combine(paid_on, time(0, 0), tzinfo=UTC))
+        payment = Payment(document_id, amount, currency, datetime.combine(paid_on, time(0, 0), tzinfo=UTC))
         self.client.call(
             "invoices.registerPayment",
             {
                 "id": document_id,
-                "payment": {"amount": json_amount(due), "currency": currency},
+                "payment": {"amount": json_amount(amount), "currency": currency},
                 "paid_at": payment.paid_at.isoformat(),
             },
             safe=False,

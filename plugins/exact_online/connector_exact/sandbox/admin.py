@@ -141,6 +141,11 @@ class AdminMixin:
             payments.reconcile(self.ledger(division), receivable, moment, paid)
             return {**plain(receivable), "Outstanding": float(payments.outstanding(receivable))}
 
+    def reconcile_group(self, matches: list[dict[str, Any]], date: datetime | str | None = None) -> list[Any]:
+        """One bank line matched against several receivables, each for its own `amount` (a customer
+        paying two invoices at once): Exact keeps the match per receivable, so each gets its part."""
+        return [self.reconcile(date=date, **match) for match in matches]
+
     def settle(
         self,
         invoice: dict[str, Any],
@@ -214,6 +219,8 @@ class AdminMixin:
             return Response.json(self.state())
         if (method, route) == ("GET", "errors"):
             return Response.json(self.error_budget.state())
+        if (method, route) == ("POST", "reconcile") and isinstance(body.get("matches"), list):
+            return Response.json(self.reconcile_group(body["matches"], body.get("date")))
         if (method, route) == ("POST", "reconcile"):
             return Response.json(self.reconcile(date=body.get("date"), amount=body.get("amount"), **locator))
         if (method, route) == ("POST", "settle"):

@@ -21,6 +21,10 @@ TYPE_TEXT = {20: "Sales entry", 21: "Sales credit note"}
 @dataclass
 class BookingOptions:
     validation_status: int = 500
+    # A partial match splits the receivable into a matched part and an open rest, each its own row
+    # (notes §6.9 EntryID, §7 support answer); False keeps one row whose AmountFC never changes
+    # (whether Exact ever does that is UNVERIFIED; see `payments.split_off`).
+    split_partial: bool = True
 
 
 def due_date(entry_date: datetime, days: int, end_of_months: int) -> datetime:

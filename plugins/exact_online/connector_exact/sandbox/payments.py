@@ -4,8 +4,10 @@ A booking posts one cash-flow Receivable (the open item, Status 20) and Transact
 receivables account for the total, one per sales line on its revenue account, one per VAT code on the
 VAT account (LineNumber 9999). Reconciling ("afletteren") a payment adds Type 40 lines in the bank
 journal and, once the whole amount is matched, sets the receivable to Status 50 / IsFullyPaid, which
-drops it from ReceivablesList. Settling an invoice against a credit note ("afletteren" of two open
-items of opposite sign) matches them without any bank line: once fully matched both are Status 50
+drops it from ReceivablesList. A partial match splits the receivable (`split_off`): the matched part
+becomes a row of its own, fully paid, and the open row keeps the rest as its AmountFC. Settling an
+invoice against a credit note ("afletteren" of two open items of opposite sign) matches them without
+any bank line: once fully matched both are Status 50
 (notes §"Evidence 2026-12", Settlement without a bank line). Every change bumps the Timestamp the
 sync feeds filter on.
 """
@@ -153,6 +155,7 @@ def unpost_entry(ledger: Books, entry: Row, *, keep_receivable: bool) -> None:
     store, division = ledger.store, ledger.division
     receivable = receivable_of(ledger, entry["EntryID"])
     if receivable is not None:
+        _merge_parts(ledger, receivable)
         _drop_payments(ledger, receivable)
         if not keep_receivable:
             store.delete(division, "receivables", receivable["ID"])
@@ -165,8 +168,69 @@ def transaction_lines_of(ledger: Books, entry_id: str) -> list[Row]:
     return list(ledger.division.table("transaction_lines").indexes["EntryID"].bucket(entry_id).values())
 
 
+def parts_of(ledger: Books, entry_id: str) -> list[Row]:
+    """Every receivable row of an entry: the open one and the parts split off it."""
+    return list(ledger.division.table("receivables").indexes["TransactionEntryID"].bucket(entry_id).values())
+
+
 def receivable_of(ledger: Books, entry_id: str) -> Row | None:
-    return ledger.division.find("receivables", TransactionEntryID=entry_id)
+    """The entry's receivable: the row that is not a part split off by a partial match."""
+    rows = parts_of(ledger, entry_id)
+    return next((row for row in rows if not row.get("_split_of")), rows[0] if rows else None)
+
+
+def split_off(
+    ledger: Books, receivable: Row, matched: Decimal, date: datetime, payment_id: str | None
+) -> Row:
+    """A partial match: "A receivable can be split so that one part is received on a different
+    date. In that case the two records get a different EntryID" ([picqer-Receivable] EntryID), and
+    after it the open row's "AmountDC/AmountFC field then shows the outstanding amount" (Exact
+    support, notes §7). The part is fully matched (Status 50); the open row keeps the rest."""
+    part = {
+        key: value
+        for key, value in receivable.items()
+        if key not in ("ID", "Timestamp", "Created", "Modified")
+    }
+    rate = receivable["RateFC"]
+    part.update(
+        EntryID=new_guid(),
+        AmountFC=matched,
+        AmountDC=money(matched * rate),
+        Status=PAID,
+        IsFullyPaid=True,
+        LastPaymentDate=date if payment_id else receivable["LastPaymentDate"],
+        EndDate=date,
+        EndYear=date.year,
+        EndPeriod=date.month,
+        _paid=matched,
+        _payments=[payment_id] if payment_id else [],
+        _settlements=[],
+        _split_of=receivable["ID"],
+        _hid=ledger.division.next_hid,
+    )
+    ledger.division.next_hid += 1
+    ledger.store.insert(ledger.division, "receivables", part)
+    rest = receivable["AmountFC"] - matched
+    changes: dict[str, Any] = {"AmountFC": rest, "AmountDC": money(rest * rate)}
+    if payment_id:
+        changes["LastPaymentDate"] = date
+    ledger.store.touch("receivables", receivable, **changes)
+    return part
+
+
+def _splits(ledger: Books, receivable: Row) -> bool:
+    return ledger.options.split_partial and not receivable.get("_split_of")
+
+
+def _merge_parts(ledger: Books, receivable: Row) -> None:
+    """Undo the splits: each part's matches are undone and its amount is open on the row again."""
+    for part in parts_of(ledger, receivable["TransactionEntryID"]):
+        if part.get("_split_of") != receivable["ID"]:
+            continue
+        _drop_payments(ledger, part)
+        receivable["AmountFC"] += part["AmountFC"]
+        receivable["AmountDC"] += part["AmountDC"]
+        ledger.store.delete(ledger.division, "receivables", part["ID"])
 
 
 def outstanding(receivable: Row) -> Decimal:
@@ -216,6 +280,12 @@ def settle(ledger: Books, invoice: Row, credit_note: Row, date: datetime) -> tup
     if invoice["Account"] != credit_note["Account"]:
         raise ODataError(409, "Items of different accounts cannot be matched.")
     matched = min(due, -credit)
+    if matched < due and _splits(ledger, invoice):
+        invoice = split_off(ledger, invoice, matched, date, None)
+        invoice["_paid"] -= matched  # counted again below
+    if matched < -credit and _splits(ledger, credit_note):
+        credit_note = split_off(ledger, credit_note, -matched, date, None)
+        credit_note["_paid"] += matched
     invoice["_paid"] += matched
     credit_note["_paid"] -= matched
     invoice.setdefault("_settlements", []).append((credit_note["ID"], matched))
@@ -263,6 +333,9 @@ def reconcile(ledger: Books, receivable: Row, date: datetime, amount: Decimal | 
         ]
         for row in rows:
             ledger.store.insert(ledger.division, "transaction_lines", row)
+        if pay != due and _splits(ledger, receivable):
+            split_off(ledger, receivable, pay, date, payment_id)
+            return receivable
         receivable["_payments"].append(payment_id)
     receivable["_paid"] += pay
     changes: dict[str, Any] = {"LastPaymentDate": date}
@@ -275,6 +348,7 @@ def reconcile(ledger: Books, receivable: Row, date: datetime, amount: Decimal | 
 def unreconcile(ledger: Books, receivable: Row) -> Row:
     """Undo every match: the item is open again for its full amount (a bookkeeper's "unmatch"); a
     credit note it was settled against is open again too."""
+    _merge_parts(ledger, receivable)
     _drop_payments(ledger, receivable)
     _reopen(ledger, receivable)
     return receivable

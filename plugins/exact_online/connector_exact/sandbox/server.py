@@ -50,6 +50,7 @@ class ExactSandbox(AdminMixin, SandboxServer):
         validation_status: int = 500,
         speed: float = 1.0,
         documents: int = 0,  # `connector sandbox --documents`: the source's; the books start empty of them
+        split_partial: bool = True,  # see BookingOptions
     ) -> None:
         super().__init__(port=port, speed=speed)
         self.store = Store(self.clock)
@@ -64,7 +65,7 @@ class ExactSandbox(AdminMixin, SandboxServer):
         )
         self.limiter = RateLimiter(self.clock, per_minute=per_minute, per_day=per_day)
         self.error_budget = ErrorBudget(self.clock, limit=error_limit, enforce=enforce_error_limit)
-        self.options = BookingOptions(validation_status=validation_status)
+        self.options = BookingOptions(validation_status=validation_status, split_partial=split_partial)
         if seed:
             self.seed()
 
