@@ -317,12 +317,18 @@ def remove_payments(store: Store, body: dict[str, Any]) -> Invoice:
     return invoice
 
 
-def credit(store: Store, invoice: Invoice, on: date | None = None) -> CreditNote:
-    """Credit the whole invoice: a booked credit note with a copy of its lines (`invoices.credit`)."""
+def credit(store: Store, invoice: Invoice, on: date | None = None, lines: int | None = None) -> CreditNote:
+    """Credit the whole invoice: a booked credit note with a copy of its lines (`invoices.credit`);
+    with `lines`, only its first `lines` lines, as `invoices.creditPartially` with those lines."""
     if invoice.status == "draft":
         raise ApiError(400, "Only booked invoices can be credited", field="id")
-    if invoice.credit_note_ids:
+    if invoice.credit_note_ids and lines is None:
         raise ApiError(400, "This invoice has already been credited", field="id")
+    groups = list(invoice.groups)
+    totals = invoice.totals
+    if lines is not None:
+        groups = [Group(tuple(line for group in invoice.groups for line in group.lines)[:lines])]
+        totals = compute_totals(groups, store.rates(), [d.value for d in invoice.discounts])
     on = on or store.now().date()
     now = store.now()
     sequence = store.next_number("credit_note", invoice.department_id, on.year)
@@ -331,11 +337,11 @@ def credit(store: Store, invoice: Invoice, on: date | None = None) -> CreditNote
         department_id=invoice.department_id,
         customer_type=invoice.customer_type,
         customer_id=invoice.customer_id,
-        groups=list(invoice.groups),
+        groups=groups,
         discounts=list(invoice.discounts),
         currency=invoice.currency,
         exchange_rate=invoice.exchange_rate,
-        totals=invoice.totals,
+        totals=totals,
         created_at=now,
         updated_at=now,
         sequence=store.sequence(),

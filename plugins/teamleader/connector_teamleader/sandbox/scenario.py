@@ -182,8 +182,10 @@ def book_invoice(store: Store, spec: Mapping[str, Any], *, backdate: int | None 
         store.frozen = None
 
 
-def credit_invoice(store: Store, invoice_id: str, on: date | None = None) -> CreditNote:
-    return credit(store, store.invoice(invoice_id), on)
+def credit_invoice(
+    store: Store, invoice_id: str, on: date | None = None, lines: int | None = None
+) -> CreditNote:
+    return credit(store, store.invoice(invoice_id), on, lines)
 
 
 def invoice_summary(invoice: Invoice) -> dict[str, Any]:

@@ -241,10 +241,11 @@ class TeamleaderSandbox(SandboxServer):
         with self.lock:
             return update_booked(self.store, {**body, "id": invoice_id})
 
-    def credit(self, invoice_id: str, on: date | str | None = None) -> CreditNote:
+    def credit(self, invoice_id: str, on: date | str | None = None, lines: int | None = None) -> CreditNote:
+        """Credit the invoice, or (`lines`) only its first `lines` lines."""
         with self.lock:
             when = date.fromisoformat(on) if isinstance(on, str) else on
-            return credit_invoice(self.store, invoice_id, when)
+            return credit_invoice(self.store, invoice_id, when, lines)
 
     def register_payment(
         self, invoice_id: str, amount: Decimal | str | float, paid_at: datetime | str | None = None
