@@ -64,7 +64,7 @@ def render_entry(entry: LedgerEntry) -> str:
         ("first seen", when(entry.first_seen)),
         ("updated", when(entry.updated_at)),
         ("booked", when(entry.booked_at)),
-        ("paid", f"{when(entry.paid_at)} ({entry.payment_amount})" if entry.paid_at else "-"),
+        ("paid", _paid(entry)),
         ("attempts", str(entry.attempts)),
     ]
     if entry.last_error:
@@ -90,3 +90,9 @@ UNLINK_EXPLAINED = (
     "The next `connector run` looks this document up in the target by journal, kind and reference: "
     "if the entry is still there it is linked again, if it was deleted it is booked again."
 )
+
+
+def _paid(entry: LedgerEntry) -> str:
+    if entry.paid_at is not None:
+        return f"{when(entry.paid_at)} ({entry.payment_amount})"
+    return f"in part ({entry.payment_amount} registered)" if entry.payment_amount else "-"

@@ -48,7 +48,8 @@ def render_report(report: RunReport) -> str:
         if outcome.hint:
             lines.append(f"      what to do: {outcome.hint}")
     for paid in report.paid:
-        lines.append(f"  set paid: {paid['number']} ({paid['amount']} on {paid['paid_on']})")
+        what = "part paid" if paid.get("part") else "set paid"
+        lines.append(f"  {what}: {paid['number']} ({paid['amount']} on {paid['paid_on']})")
     for notice in report.notices:
         lines.append(f"  note: {notice}")
     if report.error:

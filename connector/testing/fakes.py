@@ -108,6 +108,18 @@ class FakeSource(Source):
         paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
         return Payment(document_id, document.totals.tax_inclusive, document.currency, paid_at)
 
+    def register_payment(self, document_id: str, open_in_target: Decimal, paid_on: date) -> Payment | None:
+        """Register the total less what was registered and what the target has open (parts add up
+        in `paid`; a document fully registered gets nothing more)."""
+        document = next(d for d in self.documents_queue if d.id == document_id)
+        before = self.paid.get(document_id, (Decimal(0), paid_on))[0]
+        amount = document.totals.tax_inclusive - before - max(open_in_target, Decimal(0))
+        if amount <= 0:
+            return None
+        self.paid[document_id] = (before + amount, paid_on)
+        paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
+        return Payment(document_id, amount, document.currency, paid_at)
+
     def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
         for source_id, saved in self.customers_saved.items():
             if saved.vat_number and saved.vat_number == customer.vat_number:

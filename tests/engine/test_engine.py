@@ -20,7 +20,7 @@ from connector.contract.records import (
 )
 from connector.engine.runner import flows_for
 from connector.reporting.render import render_report
-from connector.rules.model import SyncRules, VatRule
+from connector.rules.model import PaymentRules, SyncRules, VatRule
 from connector.state.store import StateStore
 from connector.testing import FakeSink, FakeSource
 
@@ -151,6 +151,36 @@ def test_a_fully_matched_receivable_pays_the_invoice_once(tmp_path: Path, plugin
     report, _ = run(rules_for(tmp_path), plugins, flows=("payments",))
     assert FakeSource.paid == {"invoice-1": (Decimal("121.00"), date(2026, 4, 2))}, "one way only"
     assert report.counts == {"payments.reopened_ignored": 1}
+
+
+def test_with_partial_register_each_part_is_registered_once_and_a_reversal_is_only_reported(
+    tmp_path: Path, plugins: Plugins
+) -> None:
+    rules = dataclasses.replace(rules_for(tmp_path), payments=PaymentRules(partial="register"))
+    FakeSource.documents_queue = [document(1)]
+    run(rules, plugins)
+    [entry_id] = FakeSink.entries
+    part = PaymentStatus(entry_id, False, date(2026, 4, 2), Decimal("71.00"), amount_matched=Decimal("50.00"))
+    FakeSink.payment_feed = [part, part]  # read twice: registered once
+    report, _ = run(rules, plugins, flows=("payments",))
+    assert FakeSource.paid == {"invoice-1": (Decimal("50.00"), date(2026, 4, 2))}
+    assert report.counts == {"payments.registered": 1, "payments.partial": 1}
+
+    FakeSink.payment_feed.append(
+        PaymentStatus(entry_id, True, date(2026, 4, 9), Decimal(0), amount_matched=Decimal("121.00"))
+    )
+    report, _ = run(rules, plugins, flows=("payments",))
+    assert FakeSource.paid == {"invoice-1": (Decimal("121.00"), date(2026, 4, 9))}, "only the rest, 71.00"
+    with StateStore.for_client(tmp_path, "acme") as state:
+        entry = state.ledger_by_target(entry_id)
+    assert entry is not None and entry.payment_amount == Decimal("121.00") and entry.paid_at is not None
+
+    FakeSink.payment_feed.append(
+        PaymentStatus(entry_id, False, None, Decimal("121.00"), amount_matched=Decimal(0))
+    )
+    report, _ = run(rules, plugins, flows=("payments",))
+    assert report.counts == {"payments.reversal_reported": 1}
+    assert FakeSource.paid["invoice-1"][0] == Decimal("121.00"), "nothing undone"
 
 
 def test_a_plain_run_imports_customers_then_documents_then_payments(tmp_path: Path) -> None:

@@ -152,3 +152,16 @@ def test_runs_are_saved_with_their_report_and_read_back_newest_first(store: Stat
     assert store.save_run(second, second_id) == second_id
     finished = store.last_run()
     assert finished is not None and finished.finished_at == T0 + timedelta(hours=2)
+
+
+def test_parts_registered_add_up_and_only_the_full_payment_sets_paid_at(store: StateStore) -> None:
+    store.ledger_record_result("invoice:7", "entry-7", number="2026 / 7")
+    store.mark_paid("invoice:7", Decimal("50.00"), None)
+    store.mark_paid("invoice:7", Decimal("20.50"), None)
+    part = store.ledger_get("invoice:7")
+    assert part is not None and (part.payment_amount, part.paid_at) == (Decimal("70.50"), None)
+    assert [e.source_key for e in store.ledger_unpaid()] == ["invoice:7"], "still watched"
+    store.mark_paid("invoice:7", Decimal("50.50"), T0)
+    full = store.ledger_get("invoice:7")
+    assert full is not None and (full.payment_amount, full.paid_at) == (Decimal("121.00"), T0)
+    assert store.ledger_unpaid() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import httpx
 
@@ -146,6 +147,49 @@ def test_payment_changes_report_each_receivable_once_with_its_latest_state(
     first = exact.api_requests()[0]
     assert first.url.params["$filter"] == "Timestamp gt 1L"
     assert "TransactionEntryID" in first.url.params["$select"]
+
+
+def test_a_split_receivable_tells_what_is_matched_and_open_and_the_latest_payment_date(
+    sink: ExactOnlineSink, exact: FakeExact
+) -> None:
+    """A partial payment splits the receivable (notes §6.9 EntryID, §7): the matched part is its own
+    fully paid row; the open row's AmountFC is what is still open."""
+    tenth, twentieth = "/Date(1791590400000)/", "/Date(1792454400000)/"  # 2026-10-10, 2026-10-20
+    parts = {"TransactionAmountFC": 242.0}
+    exact.on(
+        "GET",
+        "sync/Cashflow/PaymentTerms",
+        page(
+            [
+                term(5, "e-1", AmountFC=192.0, LastPaymentDate=tenth, **parts),
+                {
+                    **term(
+                        6, "e-1", AmountFC=50.0, IsFullyPaid=True, Status=50, LastPaymentDate=tenth, **parts
+                    ),
+                    "ID": "r-e-1-part",
+                },
+                term(7, "e-2", AmountFC=-60.5, TransactionAmountFC=-60.5),  # a credit note: negative
+                term(8, "e-3"),  # no amounts selected: the sink cannot tell
+                term(
+                    9,
+                    "e-4",
+                    AmountFC=0.0,
+                    IsFullyPaid=True,
+                    Status=50,
+                    LastPaymentDate=twentieth,
+                    TransactionAmountFC=100.0,
+                ),
+            ]
+        ),
+    )
+    changes = {c.target_id: c for c in sink.payment_changes(None)[0]}
+    first = changes["e-1"]
+    assert (first.fully_paid, first.amount_open, first.amount_matched) == (False, Decimal(192), Decimal(50))
+    assert first.payment_date == date(2026, 10, 10)
+    assert (changes["e-2"].amount_open, changes["e-2"].amount_matched) == (Decimal("60.5"), Decimal(0))
+    assert (changes["e-3"].amount_open, changes["e-3"].amount_matched) == (None, None)
+    assert changes["e-4"].fully_paid and changes["e-4"].amount_matched == Decimal(100)
+    assert changes["e-4"].payment_date == date(2026, 10, 20)
 
 
 def test_payment_changes_with_nothing_new_keep_the_cursor(sink: ExactOnlineSink, exact: FakeExact) -> None:

@@ -138,7 +138,7 @@ def _route(server: Served, method: str, route: list[str], body: dict[str, Any]) 
             invoice = server.register_payment(ident, body["amount"], body.get("paid_at"))
             return Response.json(invoice_summary(invoice), 201)
         case "POST", ["invoices", ident, "credit"]:
-            note = server.credit(ident, body.get("date"))
+            note = server.credit(ident, body.get("date"), body.get("lines"))
             return Response.json({"id": note.id, "credit_note_number": note.credit_note_number}, 201)
         case "POST", ["invoices" | "credit_notes" as collection, ident, "peppol"]:
             kind = "invoice" if collection == "invoices" else "credit_note"
