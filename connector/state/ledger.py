@@ -266,9 +266,8 @@ class LedgerTables(StoreMembers):
 
     def ledger_by_target(self, target_id: str) -> LedgerEntry | None:
         """The source record linked to a target id (a paid receivable's entry, say)."""
-        rows = self._rows(
-            "SELECT * FROM ledger WHERE target_id = ? ORDER BY source_key LIMIT 1", (target_id,)
-        )
+        sql = "SELECT * FROM ledger WHERE target_id = ? ORDER BY source_key LIMIT 1"
+        rows = self._rows(sql, (target_id,))
         return LedgerEntry.from_row(rows[0]) if rows else None
 
     def ledger_keys(self, status: LedgerStatus) -> list[str]:
@@ -321,8 +320,7 @@ class LedgerTables(StoreMembers):
             return db.execute("DELETE FROM ledger WHERE source_key = ?", (key,)).rowcount > 0
 
     def mark_paid(self, key: str, amount: Decimal, paid_at: datetime | None) -> None:
-        """Record a payment registered on the source document, so it is never registered twice:
-        `payment_amount` adds up what was registered; `paid_at` None is a part, the rest still due."""
+        """Add a payment registered on the source document (`paid_at` None: a part, more is due)."""
         if not isinstance(amount, Decimal):
             raise TypeError(f"a payment amount is a Decimal, not {type(amount).__name__}")
         with self.transaction() as db:

@@ -3,7 +3,7 @@
 Each payment Exact matched on a receivable becomes a payment of its own in Teamleader, with its date
 and amount; a later full match registers only the rest; a match undone in Exact is reported and
 nothing is undone; never more than Teamleader's `total.due` in all. Whether Exact splits a receivable
-on a partial match is UNVERIFIED (see `connector_exact.translate.payment_statuses`), so the tests that
+on a partial match is UNVERIFIED (see `connector_exact.receivables.payment_statuses`), so the tests that
 depend on it run both ways: split (the documented way), and one row that shows nothing until paid.
 """
 

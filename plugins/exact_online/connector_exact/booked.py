@@ -11,7 +11,7 @@ What it costs (Exact allows 60 calls a minute, 5,000 a day):
   Endpoints that do and do not exist); `sync/Cashflow/PaymentTerms`, which the payments flow reads
   for changes, filters on nothing but its Timestamp, so reading a month through it would cost a
   call per 1,000 receivables ever booked. Both carry `IsFullyPaid` (notes §6.9, §6.13) and are
-  turned into payment states by the same `translate.payment_statuses`.
+  turned into payment states by the same `receivables.payment_statuses`.
 
 The filter names the journals and the two dates, never a list of ids or references, so the URL
 stays short however many entries the period has (the URL-length limit is why `existing_entries`
@@ -34,7 +34,7 @@ from connector.contract.errors import ApiError
 from connector.contract.records import BookedEntry, EntryLine
 from connector.contract.services import ReadCost
 
-from . import translate
+from . import receivables, translate
 from .client import ExactClient
 
 ENTRIES = "salesentry/SalesEntries"
@@ -89,8 +89,8 @@ def entries(client: ExactClient, journals: Collection[str], start: date, end: da
             "$expand": "SalesEntryLines",
         },
     )
-    receivables = client.rows(RECEIVABLES, {"$filter": dates(start, end), "$select": RECEIVABLE_FIELDS})
-    paid = {status.target_id: status.fully_paid for status in translate.payment_statuses(receivables)}
+    terms = client.rows(RECEIVABLES, {"$filter": dates(start, end), "$select": RECEIVABLE_FIELDS})
+    paid = {status.target_id: status.fully_paid for status in receivables.payment_statuses(terms)}
     found = []
     for row in rows:
         entry = booked_entry(row, paid)

@@ -43,7 +43,7 @@ from connector.contract.records import (
 )
 from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink
 
-from . import booked, lookup, periods, translate
+from . import booked, lookup, periods, receivables, translate
 from .client import ExactClient
 from .lookup import any_of, batches
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
@@ -362,7 +362,7 @@ class ExactOnlineSink(Sink):
                 {"$filter": f"Timestamp gt {start}L", "$select": PAYMENT_TERM_FIELDS},
             )
         newest = max((int(row.get("Timestamp") or 0) for row in rows), default=0)
-        return translate.payment_statuses(rows), str(newest) if newest > start else cursor
+        return receivables.payment_statuses(rows), str(newest) if newest > start else cursor
 
     def changed_customers(self, cursor: str | None) -> tuple[list[Customer], str | None]:
         start = int(cursor) if cursor else 1
