@@ -162,6 +162,8 @@ def test_with_partial_register_each_part_is_registered_once_and_a_reversal_is_on
     [entry_id] = FakeSink.entries
     part = PaymentStatus(entry_id, False, date(2026, 4, 2), Decimal("71.00"), amount_matched=Decimal("50.00"))
     FakeSink.payment_feed = [part, part]  # read twice: registered once
+    report, plan = run(rules, plugins, flows=("payments",), dry_run=True)
+    assert FakeSource.paid == {} and plan[0].startswith("part") and "71.00 open" in plan[0], plan
     report, _ = run(rules, plugins, flows=("payments",))
     assert FakeSource.paid == {"invoice-1": (Decimal("50.00"), date(2026, 4, 2))}
     assert report.counts == {"payments.registered": 1, "payments.partial": 1}
