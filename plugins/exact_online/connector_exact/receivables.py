@@ -26,9 +26,13 @@ def payment_statuses(rows: Sequence[Mapping[str, Any]]) -> list[PaymentStatus]:
     Amounts: a receivable "can be split so that one part is received on a different date. In that
     case the two records get a different EntryID" ([picqer-Receivable], `SyncPaymentTerm.php`
     EntryID), and after a partial payment "the AmountDC/AmountFC field then shows the outstanding
-    amount" (Exact support, notes §7). So what is open is the AmountFC of the parts not fully paid,
-    and what was matched the linked transaction's total (TransactionAmountFC) less that. Each
-    match changes the open part, so it is in the same sync batch as the matched one. Whether Exact
+    amount" (Exact support, notes §7). No field says what was paid: `AmountFC` is "the amount"
+    of the row and `TransactionAmountFC` the "total amount of the linked transaction"
+    (picqer/exact-php-client `SyncPaymentTerm.php`, Exact's field documentation). So what is open
+    is the AmountFC of the parts not fully paid, and what was matched TransactionAmountFC less
+    that. Each match changes the open part, so it is in the same sync batch as the matched one (an
+    entry with several open terms, an instalment condition, would need all of them: connector
+    books one term per entry). Whether Exact
     splits on every partial match is UNVERIFIED: a receivable that stays one row with its whole
     amount shows nothing matched until it is fully paid (the Exact sandbox's `split_partial`
     setting plays both).
