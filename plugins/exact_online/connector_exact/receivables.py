@@ -31,8 +31,8 @@ def payment_statuses(rows: Sequence[Mapping[str, Any]]) -> list[PaymentStatus]:
     (picqer/exact-php-client `SyncPaymentTerm.php`, Exact's field documentation). So what is open
     is the AmountFC of the parts not fully paid, and what was matched TransactionAmountFC less
     that. Each match changes the open part, so it is in the same sync batch as the matched one (an
-    entry with several open terms, an instalment condition, would need all of them: connector
-    books one term per entry). Whether Exact
+    entry with several open terms, an instalment condition, would need all of them: assumed not
+    to happen, UNVERIFIED). Whether Exact
     splits on every partial match is UNVERIFIED: a receivable that stays one row with its whole
     amount shows nothing matched until it is fully paid (the Exact sandbox's `split_partial`
     setting plays both).
