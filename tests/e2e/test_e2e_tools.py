@@ -287,12 +287,14 @@ def test_init_with_refresh_tokens_and_without_a_department_it_cannot_find_exits_
         "--client",
         "nope",
         "--refresh-token-source",
-        teamleader.refresh_token(),
+        "-",
         "--refresh-token-sink",
-        exact.refresh_token(),
+        "-",
+        input=f"{teamleader.refresh_token()}\n{exact.refresh_token()}\n",  # one line each, source first
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "no department 'Nope BV'" in result.stderr and "'Acme BV'" in result.stderr
+    assert "warning" not in result.stderr, "tokens on standard input are not on the command line"
     assert not (world.directory / "rules" / "nope.yaml").exists()
 
 
