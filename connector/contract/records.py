@@ -150,6 +150,8 @@ class Document:
     paid: bool = False
     invoice_id: str | None = None  # for a credit note: the invoice it credits, when known
     reference: str | None = None  # purchase order number or payment reference, for templates
+    payment_reference: str | None = None
+    """What the customer quotes when paying (a Belgian structured `+++084/2613/66074+++`, or any text)."""
     updated_at: datetime | None = None
     failure: Failure | None = None
     """Set when the source cannot vouch for the document as it reads it (an exchange rate it cannot
@@ -188,6 +190,7 @@ class JournalEntry:
     lines: tuple[EntryLine, ...]
     exchange_rate: Decimal | None = None  # as `Document.exchange_rate`: home currency per unit of `currency`
     due_date: Date | None = None
+    payment_reference: str | None = None  # for the bank import to match the payment; None for none
 
     @property
     def total_excluding(self) -> Decimal:
