@@ -14,7 +14,7 @@ SCHEMA_ID = "urn:connector:schema:rules:v1"
 CLIENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # An http(s) URL, nothing, or (as editors see the raw file) an ${ENV} reference.
 WEBHOOK_PATTERN = r"^(https?://\S+|\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\})?$"
-FIELD_NAMES = ("description", "your_ref")
+FIELD_NAMES = ("description", "your_ref", "payment_reference")
 MATCH_KEYS = ("vat_number", "email", "name")
 FLOWS = ("documents", "payments", "customers")
 
@@ -197,6 +197,14 @@ def core_schema() -> dict[str, Any]:
                     ),
                     "your_ref": _string(
                         "The entry's reference (YourRef); the document number when left out.",
+                        "{{ document.number }}",
+                    ),
+                    "payment_reference": _string(
+                        "The entry's payment reference, which the bank import matches payments on; "
+                        "the source's own when left out (invoices only: a credit note gets one only "
+                        "from this template). A Belgian structured reference (+++ddd/dddd/ddddd+++) "
+                        "with wrong check digits is left out and reported.",
+                        "{{ document.payment_reference }}",
                         "{{ document.number }}",
                     ),
                 },

@@ -335,9 +335,16 @@ class ExactOnlineSink(Sink):
         created = self.client.post("salesentry/SalesEntries", payload)
         for cut in cuts:  # said only once the entry is booked with the shortened text
             option = next(o for o, f in translate.FIELD_OPTIONS.items() if f == cut.field)
+            limit, was = self.lengths[cut.field], len(cut.original)
+            got = (
+                f"{cut.field} cut to {limit} characters, {cut.sent!r} (was {was})"
+                if cut.sent
+                else (
+                    f"no {cut.field}: {cut.original!r} is {was} characters, over {limit}, and it is never cut"
+                )
+            )
             self.context.notice(
-                f"{entry.document_key} ({entry.your_ref}): Exact Online got {cut.field} cut to "
-                f"{self.lengths[cut.field]} characters, {cut.sent!r} (was {len(cut.original)}); "
+                f"{entry.document_key} ({entry.your_ref}): Exact Online got {got}; "
                 f"sink.field_lengths.{option} in the rule file sets the length"
             )
         entry_id = created.get("EntryID")

@@ -263,7 +263,8 @@ def entry_kind(row: Mapping[str, Any]) -> DocumentKind | None:
 
 @dataclass(frozen=True)
 class Cut:
-    """A text shortened to what Exact takes: which field, the text connector had, what was sent."""
+    """A text shortened to what Exact takes: which field, the text connector had, what was sent
+    (empty: left out)."""
 
     field: str
     original: str
@@ -289,8 +290,9 @@ def entry_payload(
     `gl_ids` maps a GL account code (stripped) to its GUID; `vat_codes` maps a VAT code (stripped) to
     the code as Exact lists it (padded). `VATAmountFC` is always sent, so Exact books the VAT the
     source computed (rounded per VAT code, DESIGN §8) instead of recomputing it per line.
-    `Description` (header and lines), `YourRef` and `PaymentReference` are cut to `lengths`; each cut
-    is appended to `cuts` so the caller can report it (never silently).
+    `Description` (header and lines) and `YourRef` are cut to `lengths`; a `PaymentReference` longer
+    than its length is left out whole (a `Cut` with nothing sent). Each is appended to `cuts` so the
+    caller can report it (never silently).
     """
     found: list[Cut] = [] if cuts is None else cuts
 
@@ -332,6 +334,12 @@ def entry_payload(
         "PaymentCondition": entry.payment_condition,
         "SalesEntryLines": lines,
     }
+    if entry.payment_reference:  # never cut: a bank matches a payment only on the whole reference
+        limit = int(lengths.get("PaymentReference", FIELD_LENGTHS["PaymentReference"]))
+        if len(entry.payment_reference) <= limit:
+            payload["PaymentReference"] = entry.payment_reference
+        else:
+            found.append(Cut("PaymentReference", entry.payment_reference, ""))
     if entry.due_date is not None:  # the date on the customer's invoice, not one Exact derives
         payload["DueDate"] = entry.due_date.isoformat()
     if entry.exchange_rate is not None:  # home currency per document unit: AmountDC = AmountFC × Rate

@@ -309,6 +309,33 @@ def test_short_texts_are_sent_as_they_are_without_notice(sink: ExactOnlineSink, 
     assert sink.context.notices == []
 
 
+def test_the_payment_reference_is_sent_whole_and_an_entry_without_one_sends_none(
+    sink: ExactOnlineSink, exact: FakeExact
+) -> None:
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    sink.book(entry(payment_reference="+++084/2613/66074+++"))
+    sink.book(entry(your_ref="2026 / 4"))
+    with_one, without = (sent_json(post) for post in exact.api_requests("SalesEntries"))
+    assert isinstance(with_one, dict) and with_one["PaymentReference"] == "+++084/2613/66074+++"
+    assert isinstance(without, dict) and "PaymentReference" not in without
+    assert sink.context.notices == []
+
+
+def test_a_payment_reference_longer_than_its_length_is_left_out_whole_never_cut(
+    exact: FakeExact, clock: FakeClock
+) -> None:
+    """A bank matches only the whole reference: half of one would match nothing, or another invoice."""
+    sink = build_sink(exact, clock, options={"field_lengths": {"payment_reference": 12}})
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    sink.book(entry(payment_reference="+++084/2613/66074+++"))
+    [post] = exact.api_requests("SalesEntries")
+    body = sent_json(post)
+    assert isinstance(body, dict) and "PaymentReference" not in body
+    [notice] = sink.context.notices
+    assert "got no PaymentReference" in notice and "'+++084/2613/66074+++' is 20 characters" in notice
+    assert "sink.field_lengths.payment_reference" in notice
+
+
 def test_existing_entries_cost_one_read_per_forty_references(sink: ExactOnlineSink, exact: FakeExact) -> None:
     exact.on("GET", "salesentry/SalesEntries", page([]))
     sink.existing_entries({("70", "invoice", f"F{n:03d}") for n in range(100)})

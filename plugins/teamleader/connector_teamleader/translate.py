@@ -334,5 +334,8 @@ def document(
         paid=bool(data.get("paid")),
         invoice_id=None if invoice else ref_id(data.get("invoice")),
         reference=text(data.get("purchase_order_number")) or text(data.get("payment_reference")),
+        # invoices.info `payment_reference`, nullable (notes §7.1, §"Evidence 2026-12"); credit notes
+        # have none (notes §9)
+        payment_reference=text(data.get("payment_reference")) if invoice else None,
         updated_at=moment(data.get("updated_at")),
     )

@@ -154,6 +154,8 @@ def book_invoice(store: Store, spec: Mapping[str, Any], *, backdate: int | None 
                 invoice.invoice_date = on
             return invoice
         book(store, invoice, on)
+        if "payment_reference" in spec:  # another text, as Teamleader may hold (notes §"Evidence 2026-12")
+            invoice.payment_reference = spec["payment_reference"]
         payments = list(spec.get("payments") or [])
         if spec.get("paid"):
             paid_on = on + timedelta(days=int(spec.get("paid_after_days", 10)))
