@@ -87,6 +87,8 @@ class Line:
     amount_before_discount: Decimal  # quantity × unit price
     amount: Decimal  # after the line discount, before document discounts
     discount: Discount | None = None
+    product_id: str | None = None  # the source's product on this line, when it names one
+    product_category_id: str | None = None  # and the source's product category
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ class EntryLine:
     amount: Decimal
     vat_amount: Decimal
     description: str = ""
+    cost_center: str | None = None  # the target's cost centre code (kostenplaats), None for none
+    cost_unit: str | None = None  # the target's cost unit code (kostendrager), None for none
 
 
 @dataclass(frozen=True)

@@ -296,6 +296,15 @@ class PaymentConditionInfo:
 
 
 @dataclass(frozen=True)
+class CostCode:
+    """A cost centre (kostenplaats) or cost unit (kostendrager) of the sink, by its code."""
+
+    code: str
+    description: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
 class ReferenceData:
     """The sink's reference data, read once per run."""
 
@@ -303,6 +312,8 @@ class ReferenceData:
     journals: Mapping[str, JournalInfo]
     accounts: Mapping[str, AccountInfo]
     payment_conditions: Mapping[str, PaymentConditionInfo]
+    cost_centers: Mapping[str, CostCode] = field(default_factory=dict)
+    cost_units: Mapping[str, CostCode] = field(default_factory=dict)
 
 
 class Sink(Service):

@@ -12,7 +12,7 @@ from typing import Any
 VOLATILE = frozenset({"updated_at", "status", "paid", "due", "payable", "failure"})
 # Fields added after documents were first booked: a hash kept from before them is still the same
 # content (`same_content`), so an upgrade never reports every booked document as changed.
-ADDED_LATER = frozenset({"payment_reference"})
+ADDED_LATER = frozenset({"payment_reference", "product_id", "product_category_id"})
 
 
 def _plain(value: Any, left_out: frozenset[str] = VOLATILE) -> Any:

@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from connector.rules.model import (
+    LOOKUP_KEYS,
+    CostRule,
     CustomerRules,
     Immediate,
     Journals,
@@ -56,6 +58,15 @@ def immediate(section: Mapping[str, Any] | None) -> Immediate | None:
     return Immediate(public_url=str(section["public_url"]), host=host or "127.0.0.1", port=int(port))
 
 
+def cost_rule(section: Mapping[str, Any] | None) -> CostRule | None:
+    if section is None:
+        return None
+    return CostRule(
+        default=section.get("default"),
+        **{name: MappingProxyType(dict(section.get(name) or {})) for name in LOOKUP_KEYS},
+    )
+
+
 def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> Rules:
     """The `Rules` of a valid file: `data` is its expanded values, `content` its bytes."""
     sync = data["sync"]
@@ -93,6 +104,8 @@ def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> R
         ),
         revenue_account=data.get("revenue_account"),
         discount_account=data.get("discount_account"),
+        cost_center=cost_rule(data.get("cost_center")),
+        cost_unit=cost_rule(data.get("cost_unit")),
         fields=MappingProxyType(
             {name: Template(name, source, *parsed.where(("fields", name))) for name, source in fields.items()}
         ),

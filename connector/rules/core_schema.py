@@ -41,6 +41,34 @@ def _trigger(flow: str) -> dict[str, Any]:
     )
 
 
+def _cost_rule(what: str, example: str) -> dict[str, Any]:
+    """`cost_center:` or `cost_unit:`: a lookup table per line, like `vat:`, with a default."""
+    code = f"The sink's {what} code, quoted."
+    return {
+        "type": "object",
+        "description": f"The {what} each line is booked on, looked up by what the line carries: its "
+        "product, else its product category, else `default`. Without a match and a default a line "
+        f"has no {what}. `connector check` checks every code in the sink.",
+        "properties": {
+            "default": _string(
+                f"The {what} of lines no other key matches (the department's: a rule file syncs one).",
+                example,
+            ),
+            "product": {
+                "type": "object",
+                "description": f"By the line's product: the source's product id → {what} code.",
+                "additionalProperties": _string(code, example),
+            },
+            "product_category": {
+                "type": "object",
+                "description": f"By the line's product category: the source's category id → {what} code.",
+                "additionalProperties": _string(code, example),
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
 def core_schema() -> dict[str, Any]:
     """The schema of every key the core reads; `source` and `sink` hold only `plugin` here."""
     return {
@@ -161,6 +189,8 @@ def core_schema() -> dict[str, Any]:
                 "discount.",
                 "7080",
             ),
+            "cost_center": _cost_rule("cost centre (kostenplaats)", "100"),
+            "cost_unit": _cost_rule("cost unit (kostendrager)", "P01"),
             "payment_terms": {
                 "type": "object",
                 "description": "Which payment condition each invoice gets in the sink.",
