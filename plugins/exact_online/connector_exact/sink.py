@@ -3,8 +3,9 @@
 What each method costs in API calls (Exact allows 60 a minute and 5,000 a day per division, and the
 documents flow stops 100 short of that so payments can still be read; see `client.py`):
 
-- `reference_data`: 4 reads (VAT codes, journals, GL accounts, payment conditions), each with
-  `$select`, plus one per further 60 GL accounts; read once per run and kept on the instance.
+- `reference_data`: 6 reads (VAT codes, journals, GL accounts, payment conditions, cost centres, cost
+  units: `reference.py`), each with `$select`, plus one per further 60 GL accounts; read once per
+  run and kept on the instance (and by the core for an hour).
 - `find_customer`: on first use one `bulk/CRM/Accounts` read (1,000 accounts per call) of every
   account with `Status eq 'C' or IsSales eq true` (a `$filter` is mandatory on accounts), selecting
   ID, Code, Name, VATNumber, Email; every later match is made in memory. Matching the normalised VAT
@@ -36,7 +37,7 @@ from connector.contract.errors import ApiError, AuthorizationNeeded, Configurati
 from connector.contract.records import Customer, DocumentKind, JournalEntry, PaymentStatus
 from connector.contract.services import ReferenceData, ServiceContext, Sink
 
-from . import translate
+from . import reference, translate
 from .client import ExactClient
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
 
@@ -51,7 +52,6 @@ SYNC_ACCOUNT_FIELDS = (
 CONTACT_FIELDS = "ID,Account,FirstName,LastName,FullName,Email,Phone,Mobile,Language,Modified"
 PAYMENT_TERM_FIELDS = "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate"
 ENTRY_FIELDS = "EntryID,Journal,Type,YourRef,AmountFC"
-CONDITION_FIELDS = "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
 
 
 def batches(values: list[str], size: int = BATCH) -> Iterator[list[str]]:
@@ -197,32 +197,7 @@ class ExactOnlineSink(Sink):
 
     def reference_data(self) -> ReferenceData:
         if self._reference is None:
-            rows = self.client.rows
-            vat_rows = rows("vat/VATCodes", {"$select": "Code,Description,Type,Percentage"})
-            self._vat_as_listed = {
-                str(r.get("Code") or "").strip(): str(r.get("Code") or "") for r in vat_rows
-            }
-            vat = [translate.vat_code(r) for r in vat_rows]
-            journals = [
-                translate.journal(r) for r in rows("financial/Journals", {"$select": "Code,Description,Type"})
-            ]
-            accounts = [
-                translate.gl_account(r)
-                for r in rows("financial/GLAccounts", {"$select": "ID,Code,Description,Type"})
-            ]
-            conditions = [
-                translate.payment_condition(r)
-                for r in rows(
-                    "cashflow/PaymentConditions",
-                    {"$select": CONDITION_FIELDS},
-                )
-            ]
-            self._reference = ReferenceData(
-                vat_codes={v.code: v for v in vat},
-                journals={j.code: j for j in journals},
-                accounts={a.code: a for a in accounts},
-                payment_conditions={c.code: c for c in conditions},
-            )
+            self._reference, self._vat_as_listed = reference.read(self.client.rows)
         return self._reference
 
     def prime_reference(self, data: ReferenceData) -> bool:
@@ -328,8 +303,7 @@ class ExactOnlineSink(Sink):
         return found
 
     def book(self, entry: JournalEntry) -> str:
-        reference = self.reference_data()
-        gl_ids = {code: account.id for code, account in reference.accounts.items()}
+        gl_ids = {code: account.id for code, account in self.reference_data().accounts.items()}
         cuts: list[translate.Cut] = []
         payload = translate.entry_payload(entry, gl_ids, self._vat_as_listed, self.lengths, cuts)
         created = self.client.post("salesentry/SalesEntries", payload)

@@ -314,15 +314,17 @@ def entry_payload(
                 field="account",
                 hint="fix the rule file's revenue accounts; `connector check` lists the accounts",
             )
-        lines.append(
-            {
-                "GLAccount": account,
-                "VATCode": vat_codes.get(line.vat_code.strip(), line.vat_code),
-                "AmountFC": money_text(exact_amount(entry.kind, line.amount)),
-                "VATAmountFC": money_text(exact_amount(entry.kind, line.vat_amount)),
-                "Description": fit("Description", line.description or entry.description),
-            }
-        )
+        body = {
+            "GLAccount": account,
+            "VATCode": vat_codes.get(line.vat_code.strip(), line.vat_code),
+            "AmountFC": money_text(exact_amount(entry.kind, line.amount)),
+            "VATAmountFC": money_text(exact_amount(entry.kind, line.vat_amount)),
+            "Description": fit("Description", line.description or entry.description),
+        }
+        for field, code in (("CostCenter", line.cost_center), ("CostUnit", line.cost_unit)):
+            if code:  # writable codes on SalesEntryLines (notes §6.2)
+                body[field] = code.strip()
+        lines.append(body)
     payload: dict[str, Any] = {
         "Journal": entry.journal.strip(),
         "Type": type_of(entry.kind),  # GET-only in Exact's reference (derived), sent all the same

@@ -55,7 +55,7 @@ def test_reference_data_is_read_once_with_select_and_codes_stripped(
     reference = sink.reference_data()
     again = sink.reference_data()
     assert again is reference
-    assert len(exact.api_requests()) == 4
+    assert len(exact.api_requests()) == 6
     selects = {r.url.path.rsplit("/", 1)[-1]: r.url.params["$select"] for r in exact.api_requests()}
     assert selects == {
         "VATCodes": "Code,Description,Type,Percentage",
@@ -64,6 +64,8 @@ def test_reference_data_is_read_once_with_select_and_codes_stripped(
         "PaymentConditions": (
             "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
         ),
+        "Costcenters": "Code,Description,Active",
+        "Costunits": "Code,Description",
     }
     assert sorted(reference.vat_codes) == ["2", "4", "5"]
     assert reference.vat_codes["4"].percentage == Decimal("0.21")
@@ -71,6 +73,8 @@ def test_reference_data_is_read_once_with_select_and_codes_stripped(
     assert reference.accounts["7000"].id == GL_7000 and reference.accounts["7000"].type == 110
     assert reference.journals["70"].type == 20
     assert reference.payment_conditions["30"].method == "B"
+    assert [(c.code, c.active) for c in reference.cost_centers.values()] == [("100", True), ("900", False)]
+    assert reference.cost_units["P01"].active, "cost units have no Active flag: all are active"
 
 
 # ---------------------------------------------------------------- booking
@@ -334,6 +338,24 @@ def test_a_payment_reference_longer_than_its_length_is_left_out_whole_never_cut(
     [notice] = sink.context.notices
     assert "got no PaymentReference" in notice and "'+++084/2613/66074+++' is 20 characters" in notice
     assert "sink.field_lengths.payment_reference" in notice
+
+
+def test_cost_centres_and_units_go_on_the_lines_that_have_them(
+    sink: ExactOnlineSink, exact: FakeExact
+) -> None:
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    lines = (
+        EntryLine("7000", "4", Decimal(100), Decimal(21), "Workshop", cost_center="300", cost_unit="P03"),
+        EntryLine("7000", "4", Decimal(50), Decimal("10.50"), "Consulting", cost_center="100"),
+        EntryLine("7000", "4", Decimal(10), Decimal("2.10"), "Other"),
+    )
+    sink.book(entry(lines=lines))
+    [post] = exact.api_requests("SalesEntries")
+    body = sent_json(post)
+    assert isinstance(body, dict)
+    sent = [(line.get("CostCenter"), line.get("CostUnit")) for line in body["SalesEntryLines"]]
+    assert sent == [("300", "P03"), ("100", None), (None, None)]
+    assert "CostUnit" not in body["SalesEntryLines"][1], "no code is sent as nothing, not as null"
 
 
 def test_existing_entries_cost_one_read_per_forty_references(sink: ExactOnlineSink, exact: FakeExact) -> None:

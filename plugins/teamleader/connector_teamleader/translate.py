@@ -257,6 +257,9 @@ def line(item: Mapping[str, Any], rates: Mapping[str, TaxRate], section: str | N
         amount_before_discount=before,
         amount=amount,
         discount=line_discount,
+        # `product` and `product_category`, each {type, id} or null (notes §8, invoices.info example)
+        product_id=ref_id(item.get("product")),
+        product_category_id=ref_id(item.get("product_category")),
     )
 
 

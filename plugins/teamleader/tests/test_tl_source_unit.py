@@ -52,6 +52,8 @@ def mixed_invoice() -> dict[str, Any]:
                 {
                     "quantity": 3,
                     "description": "Book",
+                    "product": {"type": "product", "id": "prod-book"},
+                    "product_category": {"type": "productCategory", "id": "cat-books"},
                     "unit_price": {"amount": 16.65, "tax": "excluding"},
                     "tax": {"type": "taxRate", "id": R6},
                     "discount": {"type": "percentage", "value": 10},
@@ -96,6 +98,8 @@ def test_a_mixed_rate_usd_invoice_with_discounts_is_translated_to_the_cent(
         Decimal("1000.00"),
     )
     assert consultancy.discount is None
+    assert (consultancy.product_id, consultancy.product_category_id) == (None, None)
+    assert (book.product_id, book.product_category_id) == ("prod-book", "cat-books")
     assert (book.tax_rate.description, book.unit_price) == ("6%", Decimal("16.65"))
     assert (book.amount_before_discount, book.amount) == (Decimal("49.95"), Decimal("44.96"))
     assert book.discount is not None and book.discount.percentage == Decimal("10")

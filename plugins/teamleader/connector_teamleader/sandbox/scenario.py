@@ -95,6 +95,9 @@ def draft_body(store: Store, spec: Mapping[str, Any]) -> dict[str, Any]:
         }
         if line.get("discount"):
             item["discount"] = {"type": "percentage", "value": line["discount"]}
+        for name in ("product_id", "product_category_id"):  # line_items fields of invoices.draft (§7.3)
+            if line.get(name):
+                item[name] = line[name]
         lines.append(item)
     discounts = spec.get("discounts") or ([spec["discount"]] if spec.get("discount") else [])
     body: dict[str, Any] = {
