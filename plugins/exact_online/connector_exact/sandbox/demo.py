@@ -207,8 +207,8 @@ def seed_demo(store: Store) -> Division:
             },
         )
     for code, description, active in COST_CENTERS:
-        row = {"ID": guid(f"costcenter:{code}"), "Code": code, "Description": description, "Active": active}
-        store.insert(division, "cost_centers", row)
+        center = {"ID": guid(f"costcenter:{code}"), "Code": code, "Description": description}
+        store.insert(division, "cost_centers", {**center, "Active": active})
     for code, description in COST_UNITS:
         store.insert(
             division, "cost_units", {"ID": guid(f"costunit:{code}"), "Code": code, "Description": description}
