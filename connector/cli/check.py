@@ -11,7 +11,8 @@ rates (cached for an hour: see `connector.state.refcache`), and reports every pr
   source rate's;
 - warnings (exit 1): a source tax rate the file does not map (its documents are skipped); a VAT
   rule that matches no source tax rate; a direct-debit condition that is not a collection condition;
-  a cost centre the target marks inactive;
+  a cost centre the target marks inactive; a revenue or discount account on which the target wants a
+  cost centre or unit while the file gives no default;
 - what each plugin finds checking its own options against its account (`Service.check_settings`),
   at the severity it gives: errors, warnings, or notes (`info`, shown without changing the exit code).
 
@@ -44,7 +45,7 @@ from connector.contract.services import AccountInfo, CheckNote, PaymentCondition
 from connector.engine.cost_codes import KINDS, listing
 from connector.engine.mapping import REVENUE_ACCOUNT, find_code, fraction, key_path, percent
 from connector.engine.payment_terms import code_sort_key
-from connector.engine.preflight import check_cost_codes, check_mapping, check_tax_rates
+from connector.engine.preflight import check_cost_codes, check_mapping, check_tax_rates, required_cost_codes
 from connector.engine.runner import build_services
 from connector.rules.model import Rules
 from connector.state.files import state_dir_for
@@ -168,6 +169,7 @@ def check_findings(rules: Rules, reference: ReferenceData, rates: list[TaxRate] 
         Finding("warning", problem, cost_suggestion(problem, reference))
         for problem in check_cost_codes(rules, reference, inactive=True)
     ]
+    findings += [Finding("warning", problem) for problem in required_cost_codes(rules, reference)]
     findings += condition_findings(rules, reference)
     if rates is not None:
         findings += rate_findings(rules, reference, rates)

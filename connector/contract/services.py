@@ -283,6 +283,8 @@ class AccountInfo:
     description: str
     type: int  # 110 revenue, ...
     id: str = ""
+    needs_cost_center: bool = False  # the target refuses a line on this account without a cost centre
+    needs_cost_unit: bool = False  # and without a cost unit
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,32 @@ def _check_payment_terms(rules: Rules, reference: ReferenceData) -> list[Problem
     return problems
 
 
+def required_cost_codes(rules: Rules, reference: ReferenceData) -> list[Problem]:
+    """Revenue and discount accounts of the rule file on which the target wants a cost centre or
+    unit while the file gives no default: a line no product or category matches would be refused.
+    Not in `check_mapping` (the tables may cover every line the source has), but `connector check`
+    warns."""
+    wanted = [(key_path("vat", r.key, "revenue_account"), r.revenue_account) for r in rules.vat]
+    wanted += [("revenue_account", rules.revenue_account), ("discount_account", rules.discount_account)]
+    problems = []
+    for path, code in wanted:
+        account = find_code(reference.accounts, code) if code else None
+        if account is None:
+            continue
+        for needed, section, label in (
+            (account.needs_cost_center, "cost_center", "cost centre"),
+            (account.needs_cost_unit, "cost_unit", "cost unit"),
+        ):
+            rule: CostRule | None = getattr(rules, section)
+            if needed and (rule is None or not rule.default):
+                message = (
+                    f"account {code!r} ({account.description}) needs a {label} in the target: a line on "
+                    f"it without one is refused; give {section} a default"
+                )
+                problems.append(_problem(rules, path, message))
+    return problems
+
+
 def check_cost_codes(rules: Rules, reference: ReferenceData, *, inactive: bool = False) -> list[Problem]:
     """A problem for every code of `cost_center:` and `cost_unit:` the target lacks; with `inactive`,
     for every code it has but marks inactive instead (whether a target books on one is not known,

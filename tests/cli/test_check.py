@@ -225,3 +225,23 @@ def test_a_cost_centre_the_target_lacks_is_an_error_with_the_closest_active_code
         "cost centre '110' (Oud) is inactive in the target",
     )
     assert "cost_unit.default" not in found
+
+
+def test_an_account_that_needs_a_cost_centre_without_a_default_is_a_warning() -> None:
+    accounts = dict(REFERENCE.accounts)
+    accounts["7000"] = dataclasses.replace(accounts["7000"], needs_cost_center=True)
+    reference = dataclasses.replace(
+        REFERENCE, accounts=accounts, cost_centers={"100": CostCode("100", "Verkoop")}
+    )
+    found = [f for f in check_findings(rules(), reference, RATES) if f.problem.path == "revenue_account"]
+    assert [(f.severity, f.problem.message) for f in found] == [
+        (
+            "warning",
+            "account '7000' (Omzet hoog) needs a cost centre in the target: a line on it without one is "
+            "refused; give cost_center a default",
+        )
+    ]
+    with_default = dataclasses.replace(rules(), cost_center=CostRule(default="100"))
+    assert not [
+        f for f in check_findings(with_default, reference, RATES) if f.problem.path == "revenue_account"
+    ]

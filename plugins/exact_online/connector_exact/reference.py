@@ -17,6 +17,7 @@ from connector.contract.services import CostCode, ReferenceData
 from . import translate
 
 Rows = Callable[[str, dict[str, str]], list[dict[str, Any]]]
+ACCOUNT_FIELDS = "ID,Code,Description,Type,UseCostcenter,UseCostunit"
 CONDITION_FIELDS = "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
 
 
@@ -38,9 +39,7 @@ def read(rows: Rows) -> tuple[ReferenceData, dict[str, str]]:
     journals = [
         translate.journal(r) for r in rows("financial/Journals", {"$select": "Code,Description,Type"})
     ]
-    accounts = [
-        translate.gl_account(r) for r in rows("financial/GLAccounts", {"$select": "ID,Code,Description,Type"})
-    ]
+    accounts = [translate.gl_account(r) for r in rows("financial/GLAccounts", {"$select": ACCOUNT_FIELDS})]
     conditions = [
         translate.payment_condition(r)
         for r in rows("cashflow/PaymentConditions", {"$select": CONDITION_FIELDS})

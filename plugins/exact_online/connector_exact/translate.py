@@ -137,6 +137,9 @@ def gl_account(row: Mapping[str, Any]) -> AccountInfo:
         description=str(row.get("Description") or ""),
         type=int(row.get("Type") or 0),
         id=str(row.get("ID") or ""),
+        # UseCostcenter / UseCostunit: 0 optional, 1 mandatory, 2 no (notes §6.2, §6.7)
+        needs_cost_center=int(row.get("UseCostcenter") or 0) == 1,
+        needs_cost_unit=int(row.get("UseCostunit") or 0) == 1,
     )
 
 

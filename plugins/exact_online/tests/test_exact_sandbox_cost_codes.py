@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from connector_exact.sandbox import ExactSandbox
 from connector_exact.sandbox.testing import error_text, gl, results, sales_entry
 
 
@@ -58,3 +59,19 @@ def test_a_line_without_codes_has_none(api: httpx.Client) -> None:
     response = api.post("salesentry/SalesEntries", json=sales_entry(api, SalesEntryLines=[line]))
     [booked] = _lines(api, response.json()["d"])
     assert (booked["CostCenter"], booked["CostUnit"]) == (None, None)
+
+
+def test_an_account_that_wants_a_cost_centre_and_unit_refuses_a_line_without_them(
+    sandbox: ExactSandbox, api: httpx.Client
+) -> None:
+    account = sandbox.ledger().division.find("gl_accounts", Code="7010")
+    assert account is not None
+    account.update(UseCostcenter=1, UseCostunit=1)  # 1: mandatory (notes §6.2, §6.7)
+    without = {"GLAccount": gl(api, "7010"), "AmountFC": 10, "VATCode": "2"}
+    refused = api.post("salesentry/SalesEntries", json=sales_entry(api, SalesEntryLines=[without]))
+    assert refused.status_code == 500
+    assert error_text(refused).split("\r\n") == ["Verplicht: Kostenplaats", "Verplicht: Kostendrager"]
+    given = {**without, "CostCenter": "100", "CostUnit": "P01"}
+    assert (
+        api.post("salesentry/SalesEntries", json=sales_entry(api, SalesEntryLines=[given])).status_code == 201
+    )

@@ -60,7 +60,7 @@ def test_reference_data_is_read_once_with_select_and_codes_stripped(
     assert selects == {
         "VATCodes": "Code,Description,Type,Percentage",
         "Journals": "Code,Description,Type",
-        "GLAccounts": "ID,Code,Description,Type",
+        "GLAccounts": "ID,Code,Description,Type,UseCostcenter,UseCostunit",
         "PaymentConditions": (
             "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
         ),

@@ -142,6 +142,12 @@ class Ledger(Books):
             return {}
         center = self._cost_code("cost_centers", line.get("CostCenter"), "Kostenplaats", errors)
         unit = self._cost_code("cost_units", line.get("CostUnit"), "Kostendrager", errors)
+        # The GL account decides whether a cost centre / unit is mandatory: UseCostcenter, UseCostunit
+        # 1 (notes §6.2: "also used to determine whether the costcenter / costunit is mandatory").
+        if gl is not None and gl.get("UseCostcenter") == 1 and line.get("CostCenter") in (None, ""):
+            errors.append("Verplicht: Kostenplaats")
+        if gl is not None and gl.get("UseCostunit") == 1 and line.get("CostUnit") in (None, ""):
+            errors.append("Verplicht: Kostendrager")
         row: Row = {
             "LineNumber": index + 1,
             "Description": line.get("Description"),
