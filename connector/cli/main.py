@@ -20,6 +20,7 @@ from connector import __version__
 from connector.cli.inspect_commands import check, history, ledger, status
 from connector.cli.options import Exit, json_option, rules_argument, state_dir_option
 from connector.cli.setup_commands import auth, demo, init, sandbox
+from connector.cli.test_command import test_command
 from connector.contract import secrets
 from connector.contract.errors import (
     EXIT_CONFIGURATION,
@@ -49,20 +50,35 @@ def cli(context: click.Context, debug: bool, verbose: bool) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files: Sequence[Path]) -> None:
-    """Check rule files offline: schema, types, references; every problem with file:line:col."""
+@click.option("--no-tests", is_flag=True, help="Do not run the rule files' tests: cases.")
+@state_dir_option
+def validate(files: Sequence[Path], no_tests: bool, state_dir: Path | None) -> None:
+    """Check rule files offline: schema, types, references, and their tests: cases; every problem with
+    file:line:col."""
     from connector import rules
+    from connector.engine.case_runner import check_cases
+    from connector.state.files import state_dir_for
 
     plugins = Plugins.load()
     failed = False
     for path in files:
-        problems = rules.check(path, plugins=plugins)
-        if problems:
+        try:
+            loaded = rules.load(path, plugins=plugins)
+        except RuleFileError as error:
             failed = True
-            for problem in problems:
+            for problem in error.problems:
                 click.echo(str(problem), err=True)
-        else:
-            click.echo(f"{path}: ok")
+            continue
+        count = 0 if no_tests else len(loaded.tests.cases)
+        if count:
+            _, lines = check_cases(loaded, state_dir_for(path, state_dir))
+            if lines:
+                failed = True
+                for line in lines:
+                    click.echo(line, err=True)
+                continue
+        tested = f" ({count} test case{'s' * (count != 1)} passed)" if count else ""
+        click.echo(f"{path}: ok{tested}")
     if failed:
         click.echo("fix the problems above, then run `connector validate` again", err=True)
         raise Exit(EXIT_CONFIGURATION)
@@ -151,7 +167,7 @@ def run(
     raise Exit(code)
 
 
-for command in (check, status, history, ledger, init, auth, sandbox, demo):
+for command in (check, status, history, ledger, init, auth, sandbox, demo, test_command):
     cli.add_command(command)
 
 

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from connector import rules as rules_module
 from connector.cli.waits import tell_waits, wait_teller
+from connector.contract.codec import to_jsonable
 from connector.contract.errors import AuthorizationNeeded
 from connector.contract.plugins import Plugins
 from connector.contract.report import RunReport
@@ -28,7 +29,6 @@ from connector.contract.services import Service
 from connector.engine.run import Run
 from connector.engine.runner import exit_code, flows_for, run_once
 from connector.reporting.render import in_place, render_report
-from connector.state.refcache import to_jsonable
 from connector.transport.http import ApiClient, Budget, RateGovernor
 
 PACE_WINDOW = 60.0  # seconds of progress the time left is judged on: one rate-limit minute

@@ -17,6 +17,7 @@ How it goes, and why:
    wins), sales journals (type 20 for invoices; 21, else 20, for credit notes), revenue accounts
    (type 110), payment conditions by days. Every guess carries a `# review:` comment.
 4. The file must pass `connector validate`; it is checked before init says it is done.
+5. Two recent documents become starter cases of its `tests:` section (`scaffold_cases`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 from connector import rules as rules_module
 from connector.cli.authorize import PastedLines, authorize_service
+from connector.cli.scaffold_cases import add_starter_cases, recent_documents
 from connector.cli.scaffold_text import Section, render_rules
 from connector.contract.errors import ConfigurationError, RuleFileError
 from connector.contract.plugins import Plugins
@@ -210,6 +212,7 @@ def run_init(request: InitRequest, plugins: Plugins, *, ask: Ask, echo: Callable
             cache.store_source(source, rates)
             cache.store_sink(sink, reference)
             term = source.default_payment_term() if isinstance(source, Source) else None
+            starters = recent_documents(source, date.today())
         finally:
             for service in services.values():
                 service.close()
@@ -219,6 +222,9 @@ def run_init(request: InitRequest, plugins: Plugins, *, ask: Ask, echo: Callable
     problems = rules_module.check(output, plugins=plugins)
     if problems:
         raise RuleFileError(str(output), list(problems))
+    added = add_starter_cases(output, plugins, starters, reference, echo)
+    if added:
+        echo(f"added {added} starter test case{'s' * (added != 1)} from recent documents: review them")
     return output
 
 

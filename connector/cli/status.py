@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from connector.contract.codec import from_jsonable
 from connector.contract.errors import ClientBusy, ConnectorError, NotFound
 from connector.contract.plugins import Plugins
 from connector.contract.report import RunReport
@@ -24,7 +25,6 @@ from connector.rules.model import Rules
 from connector.state.files import state_dir_for
 from connector.state.ledger import LedgerEntry
 from connector.state.lock import ClientLock, current_holder
-from connector.state.refcache import from_jsonable
 from connector.state.store import RunRow, StateStore
 from connector.watch.worker import next_time, triggered_flows
 

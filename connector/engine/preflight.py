@@ -115,14 +115,14 @@ def _exclusive_hint(reference: ReferenceData, rate: Decimal | None) -> str:
     return f"; use one of the exclusive codes with {percent(rate)}: {_listed(codes)}"
 
 
-def _rate_in(key: str) -> Decimal | None:
+def rate_in(key: str) -> Decimal | None:
     """The percentage a rule key like `21%` or `0% ICL` states, if any, as a fraction."""
     found = _PERCENT.search(key)
     return Decimal(found.group(1).replace(",", ".")) / 100 if found else None
 
 
 def _vat_rule_rate(rule: VatRule, vat: VatCode | None) -> Decimal | None:
-    return fraction(vat.percentage) if vat is not None else _rate_in(rule.key)
+    return fraction(vat.percentage) if vat is not None else rate_in(rule.key)
 
 
 def _check_vat(rules: Rules, reference: ReferenceData) -> list[Problem]:

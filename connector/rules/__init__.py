@@ -25,6 +25,7 @@ from connector.contract import secrets
 from connector.contract.errors import Problem, RuleFileError, reading_order
 from connector.rules import checks, envvars, schema, yamlfile, yamllimits
 from connector.rules.build import build
+from connector.rules.cases import read_cases
 from connector.rules.model import Rules
 
 if TYPE_CHECKING:
@@ -143,8 +144,11 @@ def _load(
     problems += checks.offline(expansion.data, parsed, file)
     if problems:
         return None, _typos_first(set(problems))
+    tests, problems = read_cases(expansion.data.get("tests"), parsed, path, plugins)
+    if problems:
+        return None, sorted(set(problems), key=_order)
 
-    rules = build(expansion.data, parsed, path, content)
+    rules = build(expansion.data, parsed, path, content, tests)
     register_secrets(expansion.data)
     problems = [replace(problem, file=problem.file or file) for problem in plugins.validate_rules(rules)]
     return (None if problems else rules), sorted(problems, key=_order)

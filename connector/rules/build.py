@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from connector.rules.case_model import Cases
 from connector.rules.model import (
     LOOKUP_KEYS,
     CostRule,
@@ -67,7 +68,9 @@ def cost_rule(section: Mapping[str, Any] | None) -> CostRule | None:
     )
 
 
-def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> Rules:
+def build(
+    data: dict[str, Any], parsed: Parsed, path: Path, content: bytes, tests: Cases | None = None
+) -> Rules:
     """The `Rules` of a valid file: `data` is its expanded values, `content` its bytes."""
     sync = data["sync"]
     journals = data.get("journals") or {}
@@ -121,4 +124,5 @@ def build(data: dict[str, Any], parsed: Parsed, path: Path, content: bytes) -> R
         path=path,
         digest=digest(content),
         locations=MappingProxyType(locations),
+        tests=tests or Cases(),
     )

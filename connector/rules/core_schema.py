@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.rules.case_schema import tests_schema
+
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:connector:schema:rules:v1"
 CLIENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -316,6 +318,7 @@ def core_schema() -> dict[str, Any]:
                 },
                 "additionalProperties": False,
             },
+            "tests": tests_schema(),
         },
         "required": ["version", "client", "source", "sink", "sync", "vat", "payment_terms"],
         "additionalProperties": False,

@@ -14,6 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from connector.rules.case_model import Cases
+
 FlowName = Literal["documents", "payments", "customers"]
 
 
@@ -157,6 +159,7 @@ class Rules:
     path: Path | None = None
     digest: str = ""  # sha256 of the file's bytes: logged on every (re)load
     locations: Mapping[str, tuple[int, int]] = field(default_factory=frozen_mapping)
+    tests: Cases = field(default_factory=Cases, repr=False)  # the `tests:` section's cases
 
     def vat_rule(self, tax_rate_id: str, description: str) -> VatRule | None:
         """The rule for a source tax rate, matched by id first, then by description."""

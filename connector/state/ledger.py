@@ -177,6 +177,17 @@ class LedgerTables(StoreMembers):
                 (key, kind, number, content_hash, now, now, _text(source_updated_at)),
             )
 
+    def ledger_withdraw_intent(self, key: str, earlier: str | None) -> None:
+        """The write `ledger_record_intent` announced was never sent (the day's budget was spent
+        before it, say): `key` is back to its `earlier` status, or unknown again when it had none.
+        The target is still looked up before the next write, as for any record not booked."""
+        where = "WHERE source_key = ? AND status = 'intent'"
+        with self.transaction() as db:
+            if earlier is None:
+                db.execute(f"DELETE FROM ledger {where}", (key,))
+            else:
+                db.execute(f"UPDATE ledger SET status = ? {where}", (earlier, key))
+
     def ledger_record_result(
         self,
         key: str,

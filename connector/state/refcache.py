@@ -13,8 +13,8 @@ department and tax rates: `Source.reference_state`), so that a run that books on
 read them again within the hour.
 
 The cached values are dataclasses of dataclasses (`ReferenceData`, `TaxRate`); `to_jsonable` and
-`from_jsonable` turn any such tree into JSON and back from its type hints, so a plugin needs no
-code of its own to be cached.
+`from_jsonable` (connector.contract.codec) turn any such tree into JSON and back from its type hints,
+so a plugin needs no code of its own to be cached.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ import dataclasses
 import hashlib
 import json
 import os
-import types
-import typing
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from connector.contract.codec import from_jsonable, to_jsonable
 from connector.contract.records import TaxRate
 from connector.contract.services import ReferenceData, Service, Sink, Source
 from connector.state.files import client_file, ensure_private_dir
@@ -40,66 +38,19 @@ FORMAT = 2  # 2: the sink's reference data lists cost centres and cost units
 T = TypeVar("T")
 
 
-# ---------------------------------------------------------------- a generic JSON codec
-
-
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, mappings, sequences, Decimal and dates as plain JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): to_jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(item) for item in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def from_jsonable(kind: Any, data: Any) -> Any:
-    """The value of type `kind` that `to_jsonable` turned into `data`."""
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        options = [option for option in typing.get_args(kind) if option is not type(None)]
-        return None if data is None else from_jsonable(options[0], data)
-    if origin is typing.Literal:
-        return data
-    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
-        hints = typing.get_type_hints(kind)
-        names = {f.name for f in dataclasses.fields(kind) if f.init}
-        return kind(**{name: from_jsonable(hints[name], data[name]) for name in names if name in data})
-    if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
-        _, item = typing.get_args(kind)
-        return {str(key): from_jsonable(item, value) for key, value in data.items()}
-    if origin in (list, tuple):
-        args = typing.get_args(kind)
-        items = [from_jsonable(args[0], value) for value in data]
-        return tuple(items) if origin is tuple else items
-    if kind is Decimal:
-        return Decimal(str(data))
-    if kind is datetime:
-        return datetime.fromisoformat(data)
-    if kind is date:
-        return date.fromisoformat(data)
-    if kind in (int, str, float, bool):
-        return kind(data)
-    return data
-
-
 # ---------------------------------------------------------------- the cache
 
 
 def identity(service: Service) -> str:
     """The plugin and a digest of its options without secrets: another account is another key."""
-    options = {
-        key: value
-        for key, value in service.options.items()
-        if "secret" not in key.lower() and key != "plugin"
-    }
-    text = json.dumps(to_jsonable(options), sort_keys=True, default=str)
-    return f"{service.name}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return identity_of(service.name, service.options)
+
+
+def identity_of(plugin: str, options: Mapping[str, Any]) -> str:
+    """`identity` of the service a rule file's section would build, without building it."""
+    kept = {key: value for key, value in options.items() if "secret" not in key.lower() and key != "plugin"}
+    text = json.dumps(to_jsonable(kept), sort_keys=True, default=str)
+    return f"{plugin}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +99,18 @@ class ReferenceCache:
         """The sink's cached reference data if it is younger than the lifetime; never reads."""
         value: ReferenceData | None = self._get("sink", sink, lambda: None, ReferenceData, False, store=False)
         return value
+
+    def kept_sink(self, plugin: str, options: Mapping[str, Any]) -> tuple[ReferenceData, datetime] | None:
+        """The sink's reference data last read for this section of the rule file, however old, and
+        when it was read; None when none was kept. Never reads (`connector test` is offline)."""
+        entry = self._read().get("sink")
+        if not isinstance(entry, dict) or entry.get("identity") != identity_of(plugin, options):
+            return None
+        try:
+            value: ReferenceData = from_jsonable(ReferenceData, entry["data"])
+            return value, datetime.fromisoformat(entry["fetched_at"])
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            return None  # written by another version
 
     def fresh_source_state(self, source: Source) -> Mapping[str, Any] | None:
         """What a run not long ago kept of the source's own reference data (`Source.reference_state`)."""

@@ -8,10 +8,11 @@ in the background on their own trigger.
 
 Hot reload: watchdog reports a changed rule file (editors that save by rename included); after a
 short quiet period it is read and validated again. A valid edit takes effect between two runs, never
-in the middle of one; an invalid one is printed with its file:line:col and the last good rules keep
-running until the file changes again. Each reload is logged as applied or rejected with the rules'
-sha256. A file added to the folder starts its client, a removed one stops it after its current run,
-and one client's failure never stops another.
+in the middle of one; an invalid one, or one that breaks a case of the file's `tests:` section, is
+printed with its file:line:col (the failing case's) and the last good rules keep running until the
+file changes again. Each reload is logged as applied or rejected with the rules' sha256. A file
+added to the folder starts its client, a removed one stops it after its current run, and one
+client's failure never stops another.
 
 SIGINT and SIGTERM ask every worker to finish the record in hand, commit, and stop; the exit code is 0.
 """
@@ -33,8 +34,10 @@ from watchdog.observers import Observer
 from connector import rules as rules_module
 from connector.contract.errors import EXIT_OK, ClientBusy, ConfigurationError, RuleFileError
 from connector.contract.plugins import Plugins
+from connector.engine.case_runner import check_cases
 from connector.reporting.render import in_place
 from connector.rules.model import Rules
+from connector.state.files import state_dir_for
 from connector.watch.reload import RULE_SUFFIXES, RuleFileEvents, file_digest
 from connector.watch.worker import ClientWorker, utcnow
 
@@ -136,12 +139,21 @@ class Watcher:
         return path == self.target
 
     def _load(self, path: Path) -> Rules | None:
+        """The file's rules when they load and their `tests:` cases pass; else None, said why."""
         try:
-            return rules_module.load(path, plugins=self.plugins)
+            rules = rules_module.load(path, plugins=self.plugins)
         except RuleFileError as error:
             self.echo(str(error))
             self.echo(f"{path}: not used; fix it and save again (the last good rules keep running)")
             return None
+        run, lines = check_cases(rules, state_dir_for(path, self.state_dir))
+        if lines:
+            for line in lines:
+                self.echo(line)
+            what = "the mapping refuses its codes" if run.problems else "its tests fail"
+            self.echo(f"{path}: not used: {what}; fix it and save again (the last good rules keep running)")
+            return None
+        return rules
 
     def _start_client(self, path: Path) -> None:
         with self.guard:

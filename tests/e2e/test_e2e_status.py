@@ -42,6 +42,7 @@ def test_status_says_what_a_paused_sync_left_to_book(
     found = re.search(r"to book\s+(\d+) left by a paused run \((\d+) read and kept, (\d+) listed\)", out)
     assert found, out
     assert int(found[1]) == int(found[2]) + int(found[3]) > 0
+    assert "interrupted mid-write" not in out, "a write refused before it was sent is in no doubt"
 
 
 def status_of(world: World, *options: str) -> str:

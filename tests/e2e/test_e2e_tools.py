@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -225,6 +226,12 @@ def test_init_through_the_browser_then_validate_check_and_run_all_pass(
     world: World, exact: ExactSandbox, tmp_path: Path
 ) -> None:
     """What a new user does: `connector init` against the sandboxes, then check and run."""
+    teamleader = world.sandboxes["teamleader"]
+    today = date.today().isoformat()  # init's starter cases are the newest documents of the last months
+    invoice = teamleader.book_invoice(
+        customer="Brouwerij De Klok BV", date=today, lines=[{"price": 80, "tax": "21%"}]
+    )
+    teamleader.credit(invoice.id, today)
     process = world.popen("init", "--department", "Acme BV", "--division", "1234567", "--client", "acme")
     printed: list[str] = []
     try:
@@ -251,6 +258,15 @@ def test_init_through_the_browser_then_validate_check_and_run_all_pass(
     assert "# cost_center: the target's cost centres (kostenplaatsen): '100' (Verkoop), '200'" in text
     assert "'900'" not in text, "an inactive cost centre is not offered"
     assert "# cost_unit: the target's cost units (kostendragers): 'P01' (Consultancy)" in text
+
+    assert "added 2 starter test cases from recent documents: review them" in said
+    assert text.count("# review: read by `connector init`") == 2
+    names = [line.strip() for line in text.splitlines() if "- name:" in line]
+    assert [name.rsplit(" ", 3)[0] for name in names] == ["- name: invoice", "- name: credit note"]
+    assert names[0] == f"- name: invoice {invoice.invoice_number}"
+    tested = world.cli("test", "rules/acme.yaml")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "2 cases passed, mapped against the target's codes as read on" in tested.stdout
 
     assert world.cli("validate", "rules/acme.yaml").returncode == 0
     exact.calls.clear()

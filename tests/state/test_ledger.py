@@ -79,6 +79,21 @@ def test_failures_are_counted_as_attempts_and_cleared_by_a_later_booking(store: 
     assert store.ledger_failed_keys() == []
 
 
+def test_an_intent_never_sent_is_withdrawn_to_what_the_record_was(store: StateStore) -> None:
+    store.ledger_record_intent("invoice:1", "invoice", "2026 / 1", "hash-1")
+    store.ledger_withdraw_intent("invoice:1", None)
+    assert store.ledger_get("invoice:1") is None, "a new record is unknown again"
+    store.ledger_fail("invoice:2", "unmapped rate", None, "failed", kind="invoice", number="2026 / 2")
+    store.ledger_record_intent("invoice:2", "invoice", "2026 / 2", "hash-2")
+    store.ledger_withdraw_intent("invoice:2", "failed")
+    failed = store.ledger_get("invoice:2")
+    assert failed is not None and (failed.status, failed.last_error) == ("failed", "unmapped rate")
+    store.ledger_record_intent("invoice:3", "invoice", "2026 / 3", "hash-3")
+    store.ledger_record_result("invoice:3", "entry-3")
+    store.ledger_withdraw_intent("invoice:3", None)
+    assert store.ledger_get("invoice:3") is not None, "a booked record is never withdrawn"
+
+
 def test_unlinking_forgets_a_record(store: StateStore) -> None:
     store.ledger_record_result("invoice:4", "entry-4")
     assert store.ledger_unlink("invoice:4") is True

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from connector.contract.codec import from_jsonable, to_jsonable
 from connector.contract.records import TaxRate
 from connector.contract.report import Outcome, RunReport
 from connector.contract.services import (
@@ -20,7 +21,7 @@ from connector.contract.services import (
     Sink,
     VatCode,
 )
-from connector.state.refcache import ReferenceCache, from_jsonable, to_jsonable
+from connector.state.refcache import ReferenceCache
 
 REFERENCE = ReferenceData(
     vat_codes={"4": VatCode("4", "BTW 21%", "E", Decimal("0.21"))},

@@ -235,11 +235,16 @@ class Booking:
                 )
                 return
             killpoints.reached("documents.before_intent")
+            earlier = state.ledger_get(document.key)
             state.ledger_record_intent(
                 document.key, document.kind, document.number, item.fingerprint, document.updated_at
             )
             killpoints.reached("documents.after_intent")
-            target = run.sink.book(entry)
+            try:
+                target = run.sink.book(entry)
+            except Paused:  # refused before it was sent: no write is in doubt
+                state.ledger_withdraw_intent(document.key, earlier.status if earlier else None)
+                raise
             killpoints.reached("documents.after_write")
             state.ledger_record_result(document.key, target, "booked", number=document.number)
             killpoints.reached("documents.after_result")

@@ -27,10 +27,10 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from connector.contract.codec import from_jsonable, to_jsonable
 from connector.contract.records import Document, DocumentKind
 from connector.contract.services import Listed
 from connector.engine.run import Run
-from connector.state.refcache import from_jsonable, to_jsonable
 
 log = logging.getLogger("connector.documents")
 

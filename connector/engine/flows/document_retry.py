@@ -35,10 +35,11 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from connector.contract.codec import to_jsonable
 from connector.contract.services import ReferenceData
 from connector.engine.fingerprint import content_hash
 from connector.engine.run import Run
-from connector.state.refcache import ReferenceCache, to_jsonable
+from connector.state.refcache import ReferenceCache
 
 REFERENCE_TTL = timedelta(hours=1)
 
