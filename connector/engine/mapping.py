@@ -145,9 +145,9 @@ def build_entry(
                 )
             for (center, unit), amount, vat in zip(costs, extra, vats[len(amounts) :], strict=False):
                 if rules.discount_account and (amount or vat):
-                    description = f"Discount ({percent(rate)} VAT)"
+                    label = f"Discount ({percent(rate)} VAT)"
                     discount_lines.append(
-                        EntryLine(rules.discount_account, code, amount, vat, description, center, unit)
+                        EntryLine(rules.discount_account, code, amount, vat, label, center, unit)
                     )
 
     entry = JournalEntry(

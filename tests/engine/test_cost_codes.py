@@ -69,6 +69,7 @@ def test_a_discount_goes_with_the_cost_centres_of_the_lines_it_was_given_on() ->
     ]
     assert discounts == [("-30.00", "-6.30", "300"), ("-10.00", "-2.10", "100")]
     assert entry.total_excluding + entry.total_vat == D("435.60")
+    assert entry.description == "2026 / 3 Acme BV", "the discount lines' text is theirs only"
 
 
 def test_one_discount_line_per_code_when_every_line_shares_a_cost_centre() -> None:
