@@ -206,6 +206,22 @@ class JournalEntry:
 
 
 @dataclass(frozen=True)
+class FinancialPeriod:
+    """One period of the sink's period-date table (a month or a quarter of a financial year)."""
+
+    year: int
+    number: int
+    start: date
+    end: date  # the period's last day
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.number} ({self.start.isoformat()} to {self.end.isoformat()})"
+
+
+@dataclass(frozen=True)
 class PaymentStatus:
     """What the sink knows of an entry's receivable: paid in full or not, and when."""
 

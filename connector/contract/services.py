@@ -25,6 +25,7 @@ from connector.contract.records import (
     Customer,
     Document,
     DocumentKind,
+    FinancialPeriod,
     JournalEntry,
     Payment,
     PaymentStatus,
@@ -338,6 +339,10 @@ class Sink(Service):
 
     def save_customer(self, customer: Customer, existing_id: str | None) -> str:
         """Create (`existing_id` None) or update the account of `customer`; return its id."""
+        raise NotImplementedError
+
+    def financial_periods(self) -> list[FinancialPeriod]:
+        """The sink's period-date table, oldest first (for `closed_period` and `check`)."""
         raise NotImplementedError
 
     def existing_entries(

@@ -193,6 +193,14 @@ def core_schema() -> dict[str, Any]:
             ),
             "cost_center": _cost_rule("cost centre (kostenplaats)", "100"),
             "cost_unit": _cost_rule("cost unit (kostendrager)", "P01"),
+            "closed_period": {
+                "type": "string",
+                "enum": ["fail", "next_open"],
+                "default": "fail",
+                "description": "A document dated in a period the sink has closed (or in a financial year "
+                "it lacks): `fail` reports it and books nothing; `next_open` books it on the first day of "
+                "the first open period after it, its own date kept in the description.",
+            },
             "payment_terms": {
                 "type": "object",
                 "description": "Which payment condition each invoice gets in the sink.",

@@ -154,6 +154,7 @@ class Rules:
     cost_center: CostRule | None = None
     cost_unit: CostRule | None = None
     fields: Mapping[str, Template] = field(default_factory=frozen_mapping)
+    closed_period: Literal["fail", "next_open"] = "fail"
     triggers: Triggers = field(default_factory=Triggers)
     notify: Notify = field(default_factory=Notify)
     path: Path | None = None

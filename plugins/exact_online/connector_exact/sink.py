@@ -17,7 +17,7 @@ documents flow stops 100 short of that so payments can still be read; see `clien
   its negative total.
   A normal run costs one read; the cost grows with the documents to book, not with the size of the
   books (reading whole journals would cost one call per 60 entries ever booked, on every run).
-- `book`: one POST per document, never repeated on an unknown outcome.
+- `book`: one POST per document, never repeated on an unknown outcome; `financial_periods`: one read.
 - `payment_changes`: `sync/Cashflow/PaymentTerms` from the cursor, 1,000 rows per call (one call
   when nothing changed). The first run starts at Timestamp 1: everything once, so payments made before
   the first payments run are seen too. It may spend the daily reserve.
@@ -34,10 +34,10 @@ from typing import Any, ClassVar
 import httpx
 
 from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.contract.records import Customer, DocumentKind, JournalEntry, PaymentStatus
+from connector.contract.records import Customer, DocumentKind, FinancialPeriod, JournalEntry, PaymentStatus
 from connector.contract.services import ReferenceData, ServiceContext, Sink
 
-from . import reference, translate
+from . import periods, reference, translate
 from .client import ExactClient
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
 
@@ -146,6 +146,7 @@ class ExactOnlineSink(Sink):
         self._reference: ReferenceData | None = None
         self._vat_as_listed: dict[str, str] = {}
         self._accounts: dict[str, dict[str, Any]] | None = None
+        self._periods: list[FinancialPeriod] | None = None
         chosen = options.get("field_lengths") or {}
         self.lengths = {
             field: int(chosen.get(option, translate.FIELD_LENGTHS[field]))
@@ -306,7 +307,13 @@ class ExactOnlineSink(Sink):
         gl_ids = {code: account.id for code, account in self.reference_data().accounts.items()}
         cuts: list[translate.Cut] = []
         payload = translate.entry_payload(entry, gl_ids, self._vat_as_listed, self.lengths, cuts)
-        created = self.client.post("salesentry/SalesEntries", payload)
+        try:
+            created = self.client.post("salesentry/SalesEntries", payload)
+        except ApiError as error:
+            refused = periods.refusal(error, entry)
+            if refused is None:
+                raise
+            raise refused from error
         for cut in cuts:  # said only once the entry is booked with the shortened text
             option = next(o for o, f in translate.FIELD_OPTIONS.items() if f == cut.field)
             limit, was = self.lengths[cut.field], len(cut.original)
@@ -328,6 +335,12 @@ class ExactOnlineSink(Sink):
                 hint="the next run finds the entry by its reference and links it",
             )
         return str(entry_id)
+
+    def financial_periods(self) -> list[FinancialPeriod]:
+        """The period-date table (`financial/FinancialPeriods`), read once per run."""
+        if self._periods is None:
+            self._periods = periods.read(self.client)
+        return self._periods
 
     # ------------------------------------------------------------ what comes back
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from connector.testing.sandbox import Fault, Request, Response, SandboxServer
 
-from . import payments
+from . import payments, periods
 from .admin import AdminMixin
 from .booking import Ledger
 from .books import BookingOptions
@@ -240,6 +240,8 @@ class ExactSandbox(AdminMixin, SandboxServer):
         """The endpoint's rows: a stored `Table` (indexed), or the list a read endpoint derives."""
         if endpoint.table == "receivables_list":
             return payments.receivables_list(ledger)
+        if endpoint.table == periods.TABLE:
+            periods.periods(ledger.store, ledger.division)  # seeded at first use
         return ledger.division.table(endpoint.table)
 
     def _children(self, ledger: Ledger, base: str, row: Row) -> list[dict[str, Any]]:
