@@ -26,6 +26,7 @@ from connector.contract.errors import (
 from connector.contract.hookspecs import hookimpl
 from connector.contract.records import (
     Address,
+    BookedEntry,
     Customer,
     Discount,
     Document,
@@ -41,7 +42,7 @@ from connector.contract.records import (
     TaxTotal,
     Totals,
 )
-from connector.contract.services import ReferenceData, ServiceContext, Sink, Source
+from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink, Source
 
 __version__ = "0.1.0"
 
@@ -49,6 +50,7 @@ __all__ = [
     "Address",
     "ApiError",
     "AuthorizationNeeded",
+    "BookedEntry",
     "BudgetExhausted",
     "CircuitOpen",
     "ClientBusy",
@@ -72,6 +74,7 @@ __all__ = [
     "PluginError",
     "Problem",
     "RateLimited",
+    "ReadCost",
     "RecordError",
     "RecordFailed",
     "RecordSkipped",

@@ -222,6 +222,37 @@ class FinancialPeriod:
 
 
 @dataclass(frozen=True)
+class BookedEntry:
+    """An entry as the target's books hold it, read back to prove them (`connector reconcile`).
+
+    Amounts are as the document prints them, like `JournalEntry`'s: a credit note's are positive and
+    the sink undoes its own sign convention when reading (one booked the wrong way round by hand
+    reads negative, and shows as a difference). `paid` is None when the sink cannot tell.
+    """
+
+    id: str
+    journal: str
+    kind: DocumentKind
+    your_ref: str
+    customer_target_id: str
+    date: date
+    currency: str
+    lines: tuple[EntryLine, ...]
+    number: str = ""  # the target's own entry number, for people
+    exchange_rate: Decimal | None = None  # as `JournalEntry.exchange_rate`
+    paid: bool | None = None
+    amount_open: Decimal | None = None
+
+    @property
+    def total_excluding(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+    @property
+    def total_vat(self) -> Decimal:
+        return sum((line.vat_amount for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
 class PaymentStatus:
     """What the sink knows of an entry's receivable: paid in full or not, and when."""
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal, Protocol
 import httpx
 
 from connector.contract.records import (
+    BookedEntry,
     Customer,
     Document,
     DocumentKind,
@@ -156,6 +157,17 @@ class Service:
 
 
 @dataclass(frozen=True)
+class ReadCost:
+    """What reading a period's records costs, found out cheaply before reading them: how many there
+    are and the calls reading them takes in all, counting included (`spent` of them were spent
+    finding out); an upper bound where the service cannot say exactly."""
+
+    records: int
+    calls: int
+    spent: int = 0
+
+
+@dataclass(frozen=True)
 class Listed:
     """One document as a source's list shows it, before its details are read: enough to tell
     whether reading it would be a call spent on nothing new."""
@@ -234,6 +246,16 @@ class Source(Service):
     def documents_by_key(self, keys: Iterable[str]) -> Iterator[Document]:
         """The documents with these `Document.key`s (to retry earlier failures)."""
         raise NotImplementedError
+
+    def count_booked(self, kinds: Iterable[DocumentKind], start: date, end: date) -> ReadCost:
+        """How many booked documents are dated `start` to `end` (both included), and what
+        `booked_documents` will cost for them; what counting read is kept for that read."""
+        raise NotImplementedError(f"{self.name} cannot read a period's documents")
+
+    def booked_documents(self, kinds: Iterable[DocumentKind], start: date, end: date) -> Iterator[Document]:
+        """The booked documents of the configured department dated `start` to `end` (both included),
+        each with its customer filled in (`connector reconcile` compares them with the books)."""
+        raise NotImplementedError(f"{self.name} cannot read a period's documents")
 
     def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
         """Register a payment of the amount still due, dated `paid_on`; return the payment, or None
@@ -354,6 +376,16 @@ class Sink(Service):
     def book(self, entry: JournalEntry) -> str:
         """Book one entry; return its id in the target."""
         raise NotImplementedError
+
+    def count_entries(self, journals: Collection[str], start: date, end: date) -> ReadCost:
+        """How many entries of `journals` are dated `start` to `end` (both included), and what
+        `booked_entries` will cost for them."""
+        raise NotImplementedError(f"{self.name} cannot read a period's entries")
+
+    def booked_entries(self, journals: Collection[str], start: date, end: date) -> list[BookedEntry]:
+        """Every entry of `journals` dated `start` to `end` (both included), whoever booked it, with
+        its lines and what is still open of it (`connector reconcile` compares them with the source)."""
+        raise NotImplementedError(f"{self.name} cannot read a period's entries")
 
     def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
         """Receivables whose payment state changed since `cursor`, and the new cursor."""

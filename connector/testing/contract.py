@@ -75,6 +75,15 @@ class SourceContract:
         later = list(source.documents(kinds=("invoice",), start_date=EARLY, updated_since=newest))
         assert all(d.updated_at and d.updated_at >= newest for d in later)
 
+    def test_a_period_holds_the_documents_dated_in_it_as_counted(
+        self, source: Source, documents: list[Document]
+    ) -> None:
+        day = documents[0].date
+        wanted = {d.key for d in documents if d.date == day}
+        cost = source.count_booked(("invoice", "credit_note"), day, day)
+        found = {d.key for d in source.booked_documents(("invoice", "credit_note"), day, day)}
+        assert found == wanted and cost.records == len(wanted) and cost.calls >= cost.spent
+
 
 class SinkContract:
     """Provide a `sink` fixture (authorized, against a sandbox) and `entry(sink, your_ref)`: a
@@ -105,6 +114,16 @@ class SinkContract:
         key = (entry.journal, entry.kind, entry.your_ref)
         assert sink.existing_entries([key]) == {key: target}
         assert sink.existing_entries([(entry.journal, entry.kind, "CONTRACT-NONE")]) == {}
+
+    def test_a_booked_entry_reads_back_in_its_period_as_booked(self, sink: Sink) -> None:
+        entry = self.entry(sink, "CONTRACT-2")
+        target = sink.book(entry)
+        cost = sink.count_entries([entry.journal], entry.date, entry.date)
+        [found] = [e for e in sink.booked_entries([entry.journal], entry.date, entry.date) if e.id == target]
+        assert cost.records >= 1 and cost.calls >= cost.spent
+        assert (found.kind, found.your_ref, found.date) == (entry.kind, entry.your_ref, entry.date)
+        wanted = [(line.vat_code.strip(), line.amount, line.vat_amount) for line in entry.lines]
+        assert [(line.vat_code.strip(), line.amount, line.vat_amount) for line in found.lines] == wanted
 
     def test_an_unknown_customer_is_not_found(self, sink: Sink) -> None:
         stranger = Customer("contract-x", "company", "Nobody At All BV", vat_number="XX000000000")

@@ -27,22 +27,29 @@ documents flow stops 100 short of that so payments can still be read; see `clien
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 import httpx
 
 from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.contract.records import Customer, DocumentKind, FinancialPeriod, JournalEntry, PaymentStatus
-from connector.contract.services import ReferenceData, ServiceContext, Sink
+from connector.contract.records import (
+    BookedEntry,
+    Customer,
+    DocumentKind,
+    FinancialPeriod,
+    JournalEntry,
+    PaymentStatus,
+)
+from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink
 
-from . import periods, reference, translate
+from . import booked, lookup, periods, reference, translate
 from .client import ExactClient
+from .lookup import any_of, batches
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
 
 DEFAULT_BASE_URL = "https://start.exactonline.nl"
-BATCH = 40  # values per `or` filter: ossobv batches 40 to keep URLs short (notes §4.3)
 ACCOUNT_FIELDS = "ID,Code,Name,VATNumber,Email"
 ACCOUNT_FILTER = "Status eq 'C' or IsSales eq true"
 SYNC_ACCOUNT_FIELDS = (
@@ -51,16 +58,6 @@ SYNC_ACCOUNT_FIELDS = (
 )
 CONTACT_FIELDS = "ID,Account,FirstName,LastName,FullName,Email,Phone,Mobile,Language,Modified"
 PAYMENT_TERM_FIELDS = "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate"
-ENTRY_FIELDS = "EntryID,Journal,Type,YourRef,AmountFC"
-
-
-def batches(values: list[str], size: int = BATCH) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def any_of(field: str, literals: Iterable[str]) -> str:
-    return "(" + " or ".join(f"{field} eq {literal}" for literal in literals) + ")"
 
 
 class ExactOnlineSink(Sink):
@@ -286,22 +283,7 @@ class ExactOnlineSink(Sink):
             del wanted_keys[key]
         if not wanted_keys:
             return {}
-        journals = any_of("Journal", sorted({translate.odata_string(j) for j, _, _ in wanted_keys}))
-        refs = sorted({ref for _, _, ref in wanted_keys})
-        found: dict[tuple[str, DocumentKind, str], str] = {}
-        for batch in batches(refs):
-            query = f"{journals} and {any_of('YourRef', (translate.odata_string(r) for r in batch))}"
-            for row in self.client.rows(
-                "salesentry/SalesEntries", {"$filter": query, "$select": ENTRY_FIELDS}
-            ):
-                told = translate.entry_kind(row)
-                if told is None:
-                    continue
-                key = (str(row.get("Journal") or "").strip(), told, str(row.get("YourRef") or "").strip())
-                original = wanted_keys.get(key)
-                if original is not None and original not in found:
-                    found[original] = str(row["EntryID"])
-        return found
+        return lookup.entries(self.client, wanted_keys)
 
     def book(self, entry: JournalEntry) -> str:
         gl_ids = {code: account.id for code, account in self.reference_data().accounts.items()}
@@ -343,6 +325,12 @@ class ExactOnlineSink(Sink):
         return self._periods
 
     # ------------------------------------------------------------ what comes back
+
+    def count_entries(self, journals: Collection[str], start: date, end: date) -> ReadCost:
+        return booked.count(self.client, journals, start, end)  # costs: see booked.py
+
+    def booked_entries(self, journals: Collection[str], start: date, end: date) -> list[BookedEntry]:
+        return booked.entries(self.client, journals, start, end)
 
     def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
         start = int(cursor) if cursor else 1
