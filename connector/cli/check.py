@@ -11,10 +11,13 @@ rates (cached for an hour: see `connector.state.refcache`), and reports every pr
   source rate's;
 - warnings (exit 1): a source tax rate the file does not map (its documents are skipped); a VAT
   rule that matches no source tax rate; a direct-debit condition that is not a collection condition;
+  a cost centre the target marks inactive; a revenue or discount account on which the target wants a
+  cost centre or unit while the file gives no default;
 - what each plugin finds checking its own options against its account (`Service.check_settings`),
   at the severity it gives: errors, warnings, or notes (`info`, shown without changing the exit code).
 
-Each comes with a suggestion where one can be made: the closest codes by percentage and description.
+Each comes with a suggestion where one can be made: the closest codes by percentage and description
+(for cost centres and cost units: the target's active codes closest to the one written).
 """
 
 from __future__ import annotations
@@ -48,9 +51,10 @@ from connector.contract.services import (
     Service,
     Sink,
 )
+from connector.engine.cost_codes import KINDS, listing
 from connector.engine.mapping import REVENUE_ACCOUNT, find_code, fraction, key_path, percent
 from connector.engine.payment_terms import code_sort_key
-from connector.engine.preflight import check_mapping, check_tax_rates
+from connector.engine.preflight import check_cost_codes, check_mapping, check_tax_rates, required_cost_codes
 from connector.engine.runner import build_services
 from connector.rules.model import Rules
 from connector.state.files import state_dir_for
@@ -171,9 +175,16 @@ def period_findings(rules: Rules, sink: Sink, state: StateStore, today: date) ->
 def check_findings(rules: Rules, reference: ReferenceData, rates: list[TaxRate] | None) -> list[Finding]:
     """Every finding of `rules` against the reference data (`rates` None: the source was unreadable)."""
     findings = [
-        Finding("error", problem, account_suggestion(problem, reference))
+        Finding(
+            "error", problem, account_suggestion(problem, reference) or cost_suggestion(problem, reference)
+        )
         for problem in check_mapping(rules, reference)
     ]
+    findings += [
+        Finding("warning", problem, cost_suggestion(problem, reference))
+        for problem in check_cost_codes(rules, reference, inactive=True)
+    ]
+    findings += [Finding("warning", problem) for problem in required_cost_codes(rules, reference)]
     findings += condition_findings(rules, reference)
     if rates is not None:
         findings += rate_findings(rules, reference, rates)
@@ -281,6 +292,21 @@ def account_suggestion(problem: Problem, reference: ReferenceData) -> str | None
     hint = problem.path.split(".")[1] if problem.path.startswith("vat.") else problem.path
     closest = closest_accounts(code, hint, revenue)
     return "revenue accounts: " + ", ".join(f"{a.code.strip()!r} ({a.description})" for a in closest)
+
+
+def cost_suggestion(problem: Problem, reference: ReferenceData) -> str | None:
+    """For a cost centre or cost unit problem: the target's active codes closest to the one written."""
+    section = problem.path.split(".")[0]
+    labels = dict(KINDS)
+    if section not in labels:
+        return None
+    active = [c for c in listing(reference, section).values() if c.active]
+    if not active:
+        return f"the target has no active {labels[section]}: create one there"
+    found = re.search(r"'([^']*)'", problem.message)
+    code = found.group(1) if found else ""
+    active.sort(key=lambda c: (-difflib.SequenceMatcher(None, code, c.code).ratio(), code_sort_key(c.code)))
+    return f"{labels[section]}s: " + ", ".join(f"{c.code!r} ({c.description})" for c in active[:SUGGESTIONS])
 
 
 def closest_accounts(code: str, hint: str, accounts: list[AccountInfo]) -> list[AccountInfo]:

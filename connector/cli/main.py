@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import traceback
 from collections.abc import Sequence
@@ -172,6 +173,12 @@ for command in (check, status, history, ledger, reconcile, init, auth, sandbox, 
     cli.add_command(command)
 
 
+def damaged_state(error: sqlite3.DatabaseError) -> ConnectorError:
+    from connector.state.store import damaged
+
+    return damaged(None, str(error))
+
+
 def report_error(error: BaseException, debug: bool) -> int:
     """The one place that turns an error into terminal output and an exit code."""
     if debug:
@@ -185,6 +192,8 @@ def report_error(error: BaseException, debug: bool) -> int:
         if error.hint:
             click.echo(f"  what to do: {secrets.mask(error.hint)}", err=True)
         return error.exit_code
+    if isinstance(error, sqlite3.DatabaseError):  # damaged after it was opened and checked
+        return report_error(damaged_state(error), debug=False)
     click.echo(f"unexpected error: {secrets.mask(repr(error))}", err=True)
     click.echo("  what to do: run again with --debug and report the traceback", err=True)
     return EXIT_CONFIGURATION

@@ -133,6 +133,31 @@ def payment_lines(reference: ReferenceData, term: PaymentTerm | None) -> list[st
     return lines
 
 
+def cost_lines(reference: ReferenceData) -> list[str]:
+    """`cost_center:` and `cost_unit:` as comments listing the target's active codes: which lines go
+    where only the consultant knows, so nothing is guessed."""
+    lines = []
+    kinds = (
+        ("cost_center", "cost centres (kostenplaatsen)", reference.cost_centers),
+        ("cost_unit", "cost units (kostendragers)", reference.cost_units),
+    )
+    for section, label, codes in kinds:
+        active = sorted((c for c in codes.values() if c.active), key=lambda c: code_sort_key(c.code))
+        if not active:
+            lines.append(f"# {section}: the target has no active {label}")
+            continue
+        lines += [
+            f"# {section}: the target's {label}: {described(active, 8)}",
+            "# a line gets the code of its product, else of its product category (the source's ids), "
+            "else the default:",
+            f"# {section}:",
+            f"#   default: {quoted(active[0].code)}",
+            "#   product_category:",
+            f'#     "<product category id>": {quoted(active[-1].code)}',
+        ]
+    return lines
+
+
 def render_rules(
     client: str,
     classes: Mapping[str, type[Service]],
@@ -213,6 +238,7 @@ def render_rules(
         lines.append(
             "# discount_account: no revenue account looks like one; lines are booked net of discount"
         )
+    lines += ["", *cost_lines(reference)]
     lines += [
         "",
         "customers:",

@@ -26,8 +26,18 @@ from connector.contract.plugins import Plugins
 @click.option("--division", default=None, help="The sink's division (sink option `division`).")
 @click.option("--source-option", multiple=True, metavar="NAME=VALUE", help="Any other source option.")
 @click.option("--sink-option", multiple=True, metavar="NAME=VALUE", help="Any other sink option.")
-@click.option("--refresh-token-source", default=None, help="Authorize the source with this refresh token.")
-@click.option("--refresh-token-sink", default=None, help="Authorize the sink with this refresh token.")
+@click.option(
+    "--refresh-token-source",
+    default=None,
+    envvar="CONNECTOR_REFRESH_TOKEN_SOURCE",
+    help="Authorize the source with this refresh token; `-` reads it from standard input.",
+)
+@click.option(
+    "--refresh-token-sink",
+    default=None,
+    envvar="CONNECTOR_REFRESH_TOKEN_SINK",
+    help="Authorize the sink with this refresh token; `-` reads it from standard input (after the source's).",
+)
 @click.option(
     "--start-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -62,6 +72,11 @@ def init(
     """Write a commented rule file from both systems' live reference data."""
     from connector.cli.authorize import PastedLines
     from connector.cli.scaffold import InitRequest, run_init
+    from connector.cli.secret_input import refresh_token
+
+    context = click.get_current_context()  # tokens first: the pasted-lines reader takes stdin after
+    refresh_token_source = refresh_token(context, "refresh_token_source", label="source")
+    refresh_token_sink = refresh_token(context, "refresh_token_sink", label="sink")
 
     def pairs(values: Sequence[str], extra: dict[str, str | None]) -> dict[str, str]:
         found = {name: value for name, value in extra.items() if value is not None}
@@ -104,8 +119,9 @@ def init(
 @click.option(
     "--refresh-token",
     default=None,
-    help="Store this refresh token (exchanged at once) instead "
-    "of opening a browser: for automation and migration.",
+    envvar="CONNECTOR_REFRESH_TOKEN",
+    help="Store this refresh token (exchanged at once) instead of opening a browser: for automation "
+    "and migration. `-` reads it from standard input, which keeps it out of the process list.",
 )
 @click.option(
     "--timeout",
@@ -121,7 +137,9 @@ def auth(
     """Connect the client's source or sink account (OAuth, loopback redirect)."""
     from connector import rules
     from connector.cli.authorize import PastedLines, run_auth
+    from connector.cli.secret_input import refresh_token as given_token
 
+    refresh_token = given_token(click.get_current_context(), "refresh_token", label=side)
     plugins = Plugins.load()
     loaded = rules.load(rules_path, plugins=plugins)
     who = run_auth(

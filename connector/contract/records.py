@@ -87,6 +87,8 @@ class Line:
     amount_before_discount: Decimal  # quantity × unit price
     amount: Decimal  # after the line discount, before document discounts
     discount: Discount | None = None
+    product_id: str | None = None  # the source's product on this line, when it names one
+    product_category_id: str | None = None  # and the source's product category
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class Document:
     paid: bool = False
     invoice_id: str | None = None  # for a credit note: the invoice it credits, when known
     reference: str | None = None  # purchase order number or payment reference, for templates
+    payment_reference: str | None = None
+    """What the customer quotes when paying (a Belgian structured `+++084/2613/66074+++`, or any text)."""
     updated_at: datetime | None = None
     failure: Failure | None = None
     """Set when the source cannot vouch for the document as it reads it (an exchange rate it cannot
@@ -170,6 +174,8 @@ class EntryLine:
     amount: Decimal
     vat_amount: Decimal
     description: str = ""
+    cost_center: str | None = None  # the target's cost centre code (kostenplaats), None for none
+    cost_unit: str | None = None  # the target's cost unit code (kostendrager), None for none
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,7 @@ class JournalEntry:
     lines: tuple[EntryLine, ...]
     exchange_rate: Decimal | None = None  # as `Document.exchange_rate`: home currency per unit of `currency`
     due_date: Date | None = None
+    payment_reference: str | None = None  # for the bank import to match the payment; None for none
 
     @property
     def total_excluding(self) -> Decimal:

@@ -10,8 +10,8 @@ conditions), and `connector test` reads no service. In this order:
    had them then;
 3. otherwise what the rule file itself names: every VAT code exclusive, with the percentage its
    `vat:` key states; every journal a sales journal; every account a revenue account; every
-   payment condition present but never chosen automatically. The codes were not checked against
-   the target, and the summary says so.
+   payment condition present but never chosen automatically; every cost centre and unit present.
+   The codes were not checked against the target, and the summary says so.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from connector.contract.services import (
     AccountInfo,
+    CostCode,
     JournalInfo,
     PaymentConditionInfo,
     ReferenceData,
@@ -66,7 +67,11 @@ def from_rule_file(rules: Rules) -> ReferenceData:
         for code in (terms.default, terms.direct_debit, *terms.map.values())
         if code
     }
-    return ReferenceData(vat, journals, accounts, conditions)
+    costs = {
+        section: {code: CostCode(code, "") for _, code in rule.codes()} if rule else {}
+        for section, rule in (("cost_center", rules.cost_center), ("cost_unit", rules.cost_unit))
+    }
+    return ReferenceData(vat, journals, accounts, conditions, costs["cost_center"], costs["cost_unit"])
 
 
 def offline_reference(rules: Rules, state_dir: Path | None) -> OfflineReference:

@@ -10,6 +10,7 @@ first.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -18,6 +19,7 @@ from typing import Any
 
 from connector.contract.errors import Problem, RecordError, RecordFailed, RecordSkipped
 from connector.contract.records import Customer, Document, JournalEntry
+from connector.engine import payment_reference
 from connector.engine.case_reference import OfflineReference, offline_reference
 from connector.engine.mapping import build_entry
 from connector.engine.preflight import check_mapping
@@ -25,6 +27,7 @@ from connector.engine.templates import Templates
 from connector.rules.case_model import Case, ExpectedEntry
 from connector.rules.model import Rules
 
+LINE_KEYS = ("account", "vat_code", "amount", "vat_amount", "description", "cost_center", "cost_unit")
 # The refusals a case names by kind (`fails: unmapped rate`); other words are looked for in the message.
 REFUSALS = {
     "unmapped rate": lambda error: isinstance(error, RecordSkipped) and error.field == "vat",
@@ -81,6 +84,7 @@ def entry_view(entry: JournalEntry, document: Document, rules: Rules) -> dict[st
         "your_ref": entry.your_ref,
         "description": entry.description,
         "payment_condition": entry.payment_condition,
+        "payment_reference": entry.payment_reference,
         "currency": entry.currency,
         "exchange_rate": entry.exchange_rate,
         "lines": [
@@ -90,6 +94,8 @@ def entry_view(entry: JournalEntry, document: Document, rules: Rules) -> dict[st
                 "amount": line.amount,
                 "vat_amount": line.vat_amount,
                 "description": line.description,
+                "cost_center": line.cost_center,
+                "cost_unit": line.cost_unit,
             }
             for line in entry.lines
         ],
@@ -107,7 +113,9 @@ def map_document(document: Document, rules: Rules, templates: Templates, referen
             raise RecordFailed(document.failure.message, record_id=document.key, hint=document.failure.hint)
         your_ref = templates.your_ref(document)
         description = templates.description(document)
+        paying = payment_reference.check(templates.payment_reference(document)).value
         entry = build_entry(document, rules, reference.data, "", your_ref, description)
+        entry = dataclasses.replace(entry, payment_reference=paying)
     except RecordError as error:
         return error
     return entry_view(entry, document, rules)
@@ -150,7 +158,7 @@ def compare(expect: ExpectedEntry, actual: dict[str, Any]) -> Iterator[str]:
             if len(wanted) != len(got):
                 yield f"lines: expected {len(wanted)} lines, got {len(got)}"
             for index, (line, booked) in enumerate(zip(wanted, got, strict=False)):
-                for key in ("account", "vat_code", "amount", "vat_amount", "description"):
+                for key in LINE_KEYS:
                     value = getattr(line, key)
                     if value is not None and not _same(value, booked[key]):
                         yield f"lines[{index}].{key}: expected {_show(value)}, got {_show(booked[key])}"

@@ -19,6 +19,7 @@ from typing import TypeVar
 from connector.contract.errors import RecordFailed, RecordSkipped
 from connector.contract.records import CENT, Document, EntryLine, JournalEntry, Line, cents
 from connector.contract.services import ReferenceData
+from connector.engine.cost_codes import cost_codes
 from connector.engine.payment_terms import choose_condition
 from connector.rules.model import Rules, VatRule
 
@@ -78,6 +79,7 @@ class _Placed:
     line: Line
     rule: VatRule
     account: str
+    costs: tuple[str | None, str | None] = (None, None)  # cost centre and cost unit
 
     @property
     def rate(self) -> Decimal:
@@ -124,22 +126,29 @@ def build_entry(
     for rate, by_code in groups.items():
         for code, members in by_code.items():
             taxable, tax = targets[(rate, code)]
+            costs: dict[tuple[str | None, str | None], Decimal] = {}
             if rules.discount_account:
                 amounts = [cents(m.line.amount_before_discount) for m in members]
                 discount = taxable - sum(amounts, Decimal(0))
-                extra = [discount] if discount else []
+                for member, amount in zip(members, amounts, strict=True):
+                    costs[member.costs] = costs.get(member.costs, Decimal(0)) + amount
+                # the discount goes with the cost centres and units of what it was given on
+                extra = _spread(discount, list(costs.values())) if discount else []
             else:
                 amounts = _scale([cents(m.line.amount) for m in members], taxable)
                 extra = []
             vats = _vat_amounts(amounts + extra, rate, tax)
             for member, amount, vat in zip(members, amounts, vats, strict=False):
-                booked[member.index] = EntryLine(member.account, code, amount, vat, member.line.description)
-            if extra and rules.discount_account:
-                discount_lines.append(
-                    EntryLine(
-                        rules.discount_account, code, extra[0], vats[-1], f"Discount ({percent(rate)} VAT)"
-                    )
+                center, unit = member.costs
+                booked[member.index] = EntryLine(
+                    member.account, code, amount, vat, member.line.description, center, unit
                 )
+            for (center, unit), amount, vat in zip(costs, extra, vats[len(amounts) :], strict=False):
+                if rules.discount_account and (amount or vat):
+                    label = f"Discount ({percent(rate)} VAT)"
+                    discount_lines.append(
+                        EntryLine(rules.discount_account, code, amount, vat, label, center, unit)
+                    )
 
     entry = JournalEntry(
         document_key=document.key,
@@ -178,7 +187,7 @@ def _place(index: int, line: Line, document: Document, rules: Rules) -> _Placed:
             hint=f"add revenue_account under {key_path('vat', rule.key)}, or a default revenue_account, in "
             f"{rule_file(rules)}",
         )
-    return _Placed(index, line, rule, account)
+    return _Placed(index, line, rule, account, cost_codes(rules, line))
 
 
 def _fail(document: Document, message: str) -> RecordFailed:

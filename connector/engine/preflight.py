@@ -1,6 +1,7 @@
 """The mapping checked against the sink's reference data before anything is written: VAT codes exist
-and are exclusive, journals are sales journals of the right kind, accounts and payment conditions
-exist, and every tax rate the source uses is mapped. Each problem names the rule file's key."""
+and are exclusive, journals are sales journals of the right kind, accounts, payment conditions, cost
+centres and cost units exist, and every tax rate the source uses is mapped. Each problem names the
+rule file's key."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from decimal import Decimal
 from connector.contract.errors import Problem
 from connector.contract.records import TaxRate
 from connector.contract.services import ReferenceData, VatCode
+from connector.engine.cost_codes import KINDS, listing
 from connector.engine.mapping import (
     EXCLUSIVE,
     RETURN_JOURNAL,
@@ -22,7 +24,7 @@ from connector.engine.mapping import (
     percent,
 )
 from connector.engine.payment_terms import code_sort_key
-from connector.rules.model import Rules, VatRule
+from connector.rules.model import CostRule, Rules, VatRule
 
 MAX_LISTED = 12
 
@@ -57,6 +59,7 @@ def check_mapping(rules: Rules, reference: ReferenceData) -> list[Problem]:
     problems += _check_journals(rules, reference)
     problems += _check_accounts(rules, reference)
     problems += _check_payment_terms(rules, reference)
+    problems += check_cost_codes(rules, reference)
     return sorted(problems)
 
 
@@ -241,4 +244,52 @@ def _check_payment_terms(rules: Rules, reference: ReferenceData) -> list[Problem
             problems.append(
                 _problem(rules, path, f"payment condition {code!r} does not exist in the target" + options)
             )
+    return problems
+
+
+def required_cost_codes(rules: Rules, reference: ReferenceData) -> list[Problem]:
+    """Revenue and discount accounts of the rule file on which the target wants a cost centre or
+    unit while the file gives no default: a line no product or category matches would be refused.
+    Not in `check_mapping` (the tables may cover every line the source has), but `connector check`
+    warns."""
+    wanted = [(key_path("vat", r.key, "revenue_account"), r.revenue_account) for r in rules.vat]
+    wanted += [("revenue_account", rules.revenue_account), ("discount_account", rules.discount_account)]
+    problems = []
+    for path, code in wanted:
+        account = find_code(reference.accounts, code) if code else None
+        if account is None:
+            continue
+        for needed, section, label in (
+            (account.needs_cost_center, "cost_center", "cost centre"),
+            (account.needs_cost_unit, "cost_unit", "cost unit"),
+        ):
+            rule: CostRule | None = getattr(rules, section)
+            if needed and (rule is None or not rule.default):
+                message = (
+                    f"account {code!r} ({account.description}) needs a {label} in the target: a line on "
+                    f"it without one is refused; give {section} a default"
+                )
+                problems.append(_problem(rules, path, message))
+    return problems
+
+
+def check_cost_codes(rules: Rules, reference: ReferenceData, *, inactive: bool = False) -> list[Problem]:
+    """A problem for every code of `cost_center:` and `cost_unit:` the target lacks; with `inactive`,
+    for every code it has but marks inactive instead (whether a target books on one is not known,
+    so `connector check` warns and a run goes on)."""
+    problems = []
+    for section, label in KINDS:
+        rule: CostRule | None = getattr(rules, section)
+        if rule is None:
+            continue
+        known = listing(reference, section)
+        for path, code in rule.codes():
+            found = find_code(known, code)
+            if found is None and not inactive:
+                message = f"{label} {code!r} does not exist in the target"
+            elif found is not None and not found.active and inactive:
+                message = f"{label} {code!r} ({found.description}) is inactive in the target"
+            else:
+                continue
+            problems.append(_problem(rules, key_path(section, *path), message))
     return problems

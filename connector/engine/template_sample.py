@@ -64,4 +64,5 @@ SAMPLE_DOCUMENT = Document(
     expected_payment_method="bank_transfer",
     invoice_id="sample-invoice",
     reference="PO-1",
+    payment_reference="+++084/2613/66074+++",
 )

@@ -39,6 +39,7 @@ DEFAULT_FIELDS: Mapping[str, str] = MappingProxyType(
     {
         "description": "{{ document.number }} {{ customer.name }}",
         "your_ref": "{{ document.number }}",
+        "payment_reference": "{{ document.payment_reference }}",
     }
 )
 
@@ -142,6 +143,7 @@ def document_view(document: Document) -> Mapping[str, Any]:
             "currency": document.currency,
             "exchange_rate": document.exchange_rate,
             "reference": document.reference,
+            "payment_reference": document.payment_reference,
             "payment_term": document.payment_term.key if document.payment_term else None,
             "expected_payment_method": document.expected_payment_method,
             "invoice_id": document.invoice_id,
@@ -175,7 +177,7 @@ def _context(document: Document) -> dict[str, Any]:
 
 
 def _templates(rules: Rules) -> dict[str, Template]:
-    """The file's templates, with the defaults for `description` and `your_ref` where it has none."""
+    """The file's templates, with the defaults (`DEFAULT_FIELDS`) where it has none."""
     found = {name: Template(name, source) for name, source in DEFAULT_FIELDS.items()}
     found.update(rules.fields)
     return found
@@ -251,6 +253,13 @@ class Templates:
     def description(self, document: Document) -> str:
         """The entry's description: `fields.description`, or the number and the customer's name."""
         return self.field("description", document)
+
+    def payment_reference(self, document: Document) -> str | None:
+        """What the customer pays with: `fields.payment_reference`, or the source's own (invoices
+        only: a credit note carries one only when the rule file's template gives it); None for none."""
+        if document.kind == "credit_note" and "payment_reference" not in self._rules.fields:
+            return None
+        return self.field("payment_reference", document) or None
 
     def _check_your_ref(self, document: Document, your_ref: str) -> None:
         if not your_ref:

@@ -16,6 +16,8 @@ from typing import Any
 
 from connector.rules.case_model import Cases
 from connector.rules.model import (
+    LOOKUP_KEYS,
+    CostRule,
     CustomerRules,
     Immediate,
     Journals,
@@ -58,6 +60,15 @@ def immediate(section: Mapping[str, Any] | None) -> Immediate | None:
     return Immediate(public_url=str(section["public_url"]), host=host or "127.0.0.1", port=int(port))
 
 
+def cost_rule(section: Mapping[str, Any] | None) -> CostRule | None:
+    if section is None:
+        return None
+    return CostRule(
+        default=section.get("default"),
+        **{name: MappingProxyType(dict(section.get(name) or {})) for name in LOOKUP_KEYS},
+    )
+
+
 def build(
     data: dict[str, Any], parsed: Parsed, path: Path, content: bytes, tests: Cases | None = None
 ) -> Rules:
@@ -98,6 +109,8 @@ def build(
         payments=PaymentRules(partial=(data.get("payments") or {}).get("partial", "ignore")),
         revenue_account=data.get("revenue_account"),
         discount_account=data.get("discount_account"),
+        cost_center=cost_rule(data.get("cost_center")),
+        cost_unit=cost_rule(data.get("cost_unit")),
         fields=MappingProxyType(
             {name: Template(name, source, *parsed.where(("fields", name))) for name, source in fields.items()}
         ),

@@ -22,6 +22,8 @@ class ExpectedLine:
     amount: Decimal | None = None
     vat_amount: Decimal | None = None
     description: str | None = None
+    cost_center: str | None = None
+    cost_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class ExpectedEntry:
     your_ref: str | None = None
     description: str | None = None
     payment_condition: str | None = None
+    payment_reference: str | None = None
     currency: str | None = None
     exchange_rate: Decimal | None = None
     lines: tuple[ExpectedLine, ...] | None = None

@@ -80,6 +80,14 @@ def reference_schema() -> dict[str, Any]:
                     "method": _string("B on credit (default), I collection, K cash."),
                 },
             ),
+            **{
+                table: _table(
+                    f"{label} by code.",
+                    f"One {label[:-1].lower()}.",
+                    {"active": {"type": "boolean", "description": "Whether it may be used (default true)."}},
+                )
+                for table, label in (("cost_centers", "Cost centres"), ("cost_units", "Cost units"))
+            },
         },
         "additionalProperties": False,
     }
@@ -95,6 +103,8 @@ def _expected_entry() -> dict[str, Any]:
             "amount": _amount("Amount excluding VAT."),
             "vat_amount": _amount("VAT of the line."),
             "description": {"type": "string", "description": "The line's description."},
+            "cost_center": _string("Its cost centre code.", "100"),
+            "cost_unit": _string("Its cost unit code.", "P01"),
         },
         "additionalProperties": False,
     }
@@ -121,6 +131,7 @@ def _expected_entry() -> dict[str, Any]:
             "your_ref": _string("The entry's YourRef.", "2026/0042"),
             "description": {"type": "string", "description": "The entry's description."},
             "payment_condition": _string("Payment condition code.", "30"),
+            "payment_reference": _string("The payment reference it carries.", "+++084/2613/66074+++"),
             "currency": _string("Currency of the entry.", "EUR"),
             "exchange_rate": _amount("Home currency per unit of the entry's currency."),
             "lines": {"type": "array", "description": "Every line of the entry, in order.", "items": line},

@@ -38,6 +38,8 @@ REFERENCE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
         "discount_percentage": 0,
         "method": "B",
     },
+    "cost_centers": {"description": "", "active": True},
+    "cost_units": {"description": "", "active": True},
 }
 
 

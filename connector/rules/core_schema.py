@@ -16,7 +16,7 @@ SCHEMA_ID = "urn:connector:schema:rules:v1"
 CLIENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # An http(s) URL, nothing, or (as editors see the raw file) an ${ENV} reference.
 WEBHOOK_PATTERN = r"^(https?://\S+|\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\})?$"
-FIELD_NAMES = ("description", "your_ref")
+FIELD_NAMES = ("description", "your_ref", "payment_reference")
 MATCH_KEYS = ("vat_number", "email", "name")
 FLOWS = ("documents", "payments", "customers")
 
@@ -41,6 +41,34 @@ def _trigger(flow: str) -> dict[str, Any]:
         "every 2 hours",
         "daily at 02:00",
     )
+
+
+def _cost_rule(what: str, example: str) -> dict[str, Any]:
+    """`cost_center:` or `cost_unit:`: a lookup table per line, like `vat:`, with a default."""
+    code = f"The sink's {what} code, quoted."
+    return {
+        "type": "object",
+        "description": f"The {what} each line is booked on, looked up by what the line carries: its "
+        "product, else its product category, else `default`. Without a match and a default a line "
+        f"has no {what}. `connector check` checks every code in the sink.",
+        "properties": {
+            "default": _string(
+                f"The {what} of lines no other key matches (the department's: a rule file syncs one).",
+                example,
+            ),
+            "product": {
+                "type": "object",
+                "description": f"By the line's product: the source's product id → {what} code.",
+                "additionalProperties": _string(code, example),
+            },
+            "product_category": {
+                "type": "object",
+                "description": f"By the line's product category: the source's category id → {what} code.",
+                "additionalProperties": _string(code, example),
+            },
+        },
+        "additionalProperties": False,
+    }
 
 
 def core_schema() -> dict[str, Any]:
@@ -163,6 +191,8 @@ def core_schema() -> dict[str, Any]:
                 "discount.",
                 "7080",
             ),
+            "cost_center": _cost_rule("cost centre (kostenplaats)", "100"),
+            "cost_unit": _cost_rule("cost unit (kostendrager)", "P01"),
             "closed_period": {
                 "type": "string",
                 "enum": ["fail", "next_open"],
@@ -225,6 +255,14 @@ def core_schema() -> dict[str, Any]:
                     ),
                     "your_ref": _string(
                         "The entry's reference (YourRef); the document number when left out.",
+                        "{{ document.number }}",
+                    ),
+                    "payment_reference": _string(
+                        "The entry's payment reference, which the bank import matches payments on; "
+                        "the source's own when left out (invoices only: a credit note gets one only "
+                        "from this template). A Belgian structured reference (+++ddd/dddd/ddddd+++) "
+                        "with wrong check digits is left out and reported.",
+                        "{{ document.payment_reference }}",
                         "{{ document.number }}",
                     ),
                 },

@@ -79,6 +79,27 @@ class PaymentTermRules:
 
 
 @dataclass(frozen=True)
+class CostRule:
+    """`cost_center:` or `cost_unit:`: the target's code for a line, looked up by what the line
+    carries (its product, else its product category), else `default`; None for no code."""
+
+    default: str | None = None
+    product: Mapping[str, str] = field(default_factory=frozen_mapping)
+    product_category: Mapping[str, str] = field(default_factory=frozen_mapping)
+
+    def codes(self) -> list[tuple[tuple[str, ...], str]]:
+        """Every code the rule names, with its key path in the section (`product`, "<id>")."""
+        found: list[tuple[tuple[str, ...], str]] = [(("default",), self.default)] if self.default else []
+        for name in LOOKUP_KEYS:
+            found += [((name, key), code) for key, code in getattr(self, name).items()]
+        return found
+
+
+LOOKUP_KEYS = ("product", "product_category")
+"""What a cost rule looks a line up by, in this order (then `default`)."""
+
+
+@dataclass(frozen=True)
 class Template:
     """A `fields:` template and where it stands in the file, for error messages."""
 
@@ -145,6 +166,8 @@ class Rules:
     payments: PaymentRules = field(default_factory=PaymentRules)
     revenue_account: str | None = None
     discount_account: str | None = None
+    cost_center: CostRule | None = None
+    cost_unit: CostRule | None = None
     fields: Mapping[str, Template] = field(default_factory=frozen_mapping)
     closed_period: Literal["fail", "next_open"] = "fail"
     triggers: Triggers = field(default_factory=Triggers)

@@ -34,7 +34,7 @@ from connector.contract.services import ReferenceData, Service, Sink, Source
 from connector.state.files import client_file, ensure_private_dir
 
 DEFAULT_TTL = timedelta(hours=1)
-FORMAT = 1
+FORMAT = 2  # 2: the sink's reference data lists cost centres and cost units
 T = TypeVar("T")
 
 

@@ -89,12 +89,14 @@ class World:
         return path
 
     def cli(
-        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
+        """The CLI run to its end; `input` is what its standard input gives (none: empty)."""
         return subprocess.run(
             [_executable(), *args],
             capture_output=True,
             text=True,
+            input=input if input is not None else "",
             env=self._env(env),
             cwd=self.directory,
             timeout=timeout,
@@ -122,11 +124,12 @@ class World:
         return self.cli("run", str(self.rules_path), *options, env=env)
 
     def authorize(self) -> None:
-        """Both sides, with sandbox-issued refresh tokens, through `connector auth --refresh-token`."""
+        """Both sides, with sandbox-issued refresh tokens, through `connector auth --refresh-token -`
+        (the token on standard input, as the docs advise)."""
         assert self.rules_path is not None, "write_rules() first"
         for side, plugin in self.plugins.items():
             token = self.sandboxes[plugin].refresh_token()
-            result = self.cli("auth", str(self.rules_path), side, "--refresh-token", token)
+            result = self.cli("auth", str(self.rules_path), side, "--refresh-token", "-", input=token + "\n")
             assert result.returncode == 0, result.stdout + result.stderr
 
 

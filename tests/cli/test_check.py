@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from connector.cli.check import CheckResult, Finding, check_findings, render_check, settings_findings
 from connector.contract.errors import ApiError, Problem
@@ -12,6 +13,7 @@ from connector.contract.records import TaxRate
 from connector.contract.services import (
     AccountInfo,
     CheckNote,
+    CostCode,
     JournalInfo,
     PaymentConditionInfo,
     ReferenceData,
@@ -19,7 +21,15 @@ from connector.contract.services import (
     ServiceContext,
     VatCode,
 )
-from connector.rules.model import Journals, PaymentTermRules, PluginSection, Rules, SyncRules, VatRule
+from connector.rules.model import (
+    CostRule,
+    Journals,
+    PaymentTermRules,
+    PluginSection,
+    Rules,
+    SyncRules,
+    VatRule,
+)
 from connector.testing.rules import make_rules
 
 D = Decimal
@@ -184,3 +194,54 @@ def test_a_plugin_check_that_cannot_reach_its_account_is_a_warning_not_a_crash()
 
 def test_a_service_has_no_notes_unless_it_checks_something() -> None:
     assert Service({}, ServiceContext("acme", "sink")).check_settings() == []
+
+
+def test_a_cost_centre_the_target_lacks_is_an_error_with_the_closest_active_codes() -> None:
+    reference = dataclasses.replace(
+        REFERENCE,
+        cost_centers={
+            "100": CostCode("100", "Verkoop"),
+            "110": CostCode("110", "Oud", active=False),
+            "200": CostCode("200", "Opleidingen"),
+        },
+        cost_units={"P01": CostCode("P01", "Consultancy")},
+    )
+    costed = dataclasses.replace(
+        rules(),
+        cost_center=CostRule(default="101", product=MappingProxyType({"prod-1": "110"})),
+        cost_unit=CostRule(default="P01"),
+    )
+    found = {f.problem.path: f for f in check_findings(costed, reference, RATES)}
+    missing, inactive = found["cost_center.default"], found['cost_center.product."prod-1"']
+    assert (missing.severity, missing.problem.message) == (
+        "error",
+        "cost centre '101' does not exist in the target",
+    )
+    assert missing.suggestion == "cost centres: '100' (Verkoop), '200' (Opleidingen)", (
+        "inactive ones are not offered"
+    )
+    assert (inactive.severity, inactive.problem.message) == (
+        "warning",
+        "cost centre '110' (Oud) is inactive in the target",
+    )
+    assert "cost_unit.default" not in found
+
+
+def test_an_account_that_needs_a_cost_centre_without_a_default_is_a_warning() -> None:
+    accounts = dict(REFERENCE.accounts)
+    accounts["7000"] = dataclasses.replace(accounts["7000"], needs_cost_center=True)
+    reference = dataclasses.replace(
+        REFERENCE, accounts=accounts, cost_centers={"100": CostCode("100", "Verkoop")}
+    )
+    found = [f for f in check_findings(rules(), reference, RATES) if f.problem.path == "revenue_account"]
+    assert [(f.severity, f.problem.message) for f in found] == [
+        (
+            "warning",
+            "account '7000' (Omzet hoog) needs a cost centre in the target: a line on it without one is "
+            "refused; give cost_center a default",
+        )
+    ]
+    with_default = dataclasses.replace(rules(), cost_center=CostRule(default="100"))
+    assert not [
+        f for f in check_findings(with_default, reference, RATES) if f.problem.path == "revenue_account"
+    ]

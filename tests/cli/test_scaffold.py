@@ -3,6 +3,7 @@ whose VAT codes, journals, accounts and payment conditions are picked from the r
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,6 +16,7 @@ from connector.contract.errors import ConfigurationError
 from connector.contract.records import PaymentTerm, TaxRate
 from connector.contract.services import (
     AccountInfo,
+    CostCode,
     JournalInfo,
     PaymentConditionInfo,
     ReferenceData,
@@ -164,3 +166,19 @@ def test_journals_accounts_and_conditions_are_guessed_each_with_a_review_line() 
 def test_the_default_condition_matches_the_sources_default_term_when_it_has_one() -> None:
     text = rendered(PaymentTerm("after_invoice_date", 30))
     assert 'default: "30"' in text and "matches the source's default term after_invoice_date 30" in text
+
+
+def test_cost_centres_and_units_are_listed_as_comments_never_guessed() -> None:
+    assert "# cost_center: the target has no active cost centres (kostenplaatsen)" in rendered()
+    reference = dataclasses.replace(
+        REFERENCE,
+        cost_centers={"100": CostCode("100", "Verkoop"), "9": CostCode("9", "Oud", active=False)},
+        cost_units={"P01": CostCode("P01", "Consultancy")},
+    )
+    sections = {"source": Section("invoices", ["  plugin: invoices"], {}), "sink": Section("books", [], {})}
+    text = render_rules(
+        "acme", {"source": Invoices, "sink": Books}, sections, RATES, reference, None, None, Path("r.yaml")
+    )
+    assert "# cost_center: the target's cost centres (kostenplaatsen): '100' (Verkoop)\n" in text
+    assert "# cost_unit: the target's cost units (kostendragers): 'P01' (Consultancy)\n" in text
+    assert '#   default: "100"' in text and "\ncost_center:" not in text

@@ -63,6 +63,45 @@ def test_a_bad_refresh_token_exits_3_and_says_to_run_connector_auth(world: World
     assert "connector auth" in result.stderr
 
 
+def test_a_refresh_token_read_from_standard_input_or_the_environment_never_shows_in_the_process_list(
+    world: World, exact: ExactSandbox, tmp_path: Path
+) -> None:
+    fresh = {"CONNECTOR_STATE_DIR": str(tmp_path / "fresh")}
+    piped = world.cli(
+        "auth",
+        str(world.rules_path),
+        "sink",
+        "--refresh-token",
+        "-",
+        env=fresh,
+        input=exact.refresh_token() + "\n",
+    )
+    assert piped.returncode == 0, piped.stdout + piped.stderr
+    assert "authorized as" in piped.stdout and "warning" not in piped.stderr
+
+    from_env = {**fresh, "CONNECTOR_REFRESH_TOKEN": world.sandboxes["teamleader"].refresh_token()}  # type: ignore[attr-defined]
+    environment = world.cli("auth", str(world.rules_path), "source", env=from_env)
+    assert environment.returncode == 0, environment.stdout + environment.stderr
+    assert "warning" not in environment.stderr
+    assert world.run(env=fresh).returncode == 0
+
+
+def test_a_refresh_token_typed_on_the_command_line_works_with_a_warning_and_an_empty_stdin_is_refused(
+    world: World, exact: ExactSandbox, tmp_path: Path
+) -> None:
+    fresh = {"CONNECTOR_STATE_DIR": str(tmp_path / "fresh")}
+    typed = world.cli(
+        "auth", str(world.rules_path), "sink", "--refresh-token", exact.refresh_token(), env=fresh
+    )
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    assert "shows the token to every user of this machine" in typed.stderr
+    assert "--refresh-token -" in typed.stderr
+
+    empty = world.cli("auth", str(world.rules_path), "sink", "--refresh-token", "-", env=fresh, input="")
+    assert empty.returncode == 2, empty.stdout + empty.stderr
+    assert "standard input gave no token" in empty.stderr
+
+
 def test_demo_has_a_command_line(world: World) -> None:
     result = world.cli("demo", "--help")
 

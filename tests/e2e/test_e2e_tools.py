@@ -255,6 +255,9 @@ def test_init_through_the_browser_then_validate_check_and_run_all_pass(
     assert '"21%": { code: "4" }' in text and '"0% ICL": { code: "7", revenue_account: "7050" }' in text
     assert 'invoices: "70"' in text and 'credit_notes: "71"' in text and "# review:" in text
     assert 'direct_debit: "DD"' in text and '"cash": "00"' in text
+    assert "# cost_center: the target's cost centres (kostenplaatsen): '100' (Verkoop), '200'" in text
+    assert "'900'" not in text, "an inactive cost centre is not offered"
+    assert "# cost_unit: the target's cost units (kostendragers): 'P01' (Consultancy)" in text
 
     assert "added 2 starter test cases from recent documents: review them" in said
     assert text.count("# review: read by `connector init`") == 2
@@ -287,12 +290,14 @@ def test_init_with_refresh_tokens_and_without_a_department_it_cannot_find_exits_
         "--client",
         "nope",
         "--refresh-token-source",
-        teamleader.refresh_token(),
+        "-",
         "--refresh-token-sink",
-        exact.refresh_token(),
+        "-",
+        input=f"{teamleader.refresh_token()}\n{exact.refresh_token()}\n",  # one line each, source first
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "no department 'Nope BV'" in result.stderr and "'Acme BV'" in result.stderr
+    assert "warning" not in result.stderr, "tokens on standard input are not on the command line"
     assert not (world.directory / "rules" / "nope.yaml").exists()
 
 

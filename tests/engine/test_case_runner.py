@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 from connector.contract.records import PaymentTerm
 from connector.contract.services import PaymentConditionInfo, ReferenceData
 from connector.engine.case_reference import from_rule_file, offline_reference
 from connector.engine.case_runner import check_cases, run_cases
 from connector.engine.template_sample import SAMPLE_DOCUMENT
-from connector.rules.case_model import Case, Cases, ExpectedEntry
-from connector.rules.model import PaymentTermRules, PluginSection, Rules, VatRule
+from connector.rules.case_model import Case, Cases, ExpectedEntry, ExpectedLine
+from connector.rules.model import CostRule, PaymentTermRules, PluginSection, Rules, VatRule
 from connector.state.refcache import ReferenceCache
 from connector.testing.rules import make_rules
 
@@ -106,3 +106,26 @@ def test_refusals_are_matched_by_kind_or_by_words_of_the_message(tmp_path: Path)
     assert run.outcomes[2].differences == (
         "expected the refusal 'unmapped rate', got '2026 / 1 has no lines: there is nothing to book'",
     )
+
+
+def test_a_case_states_cost_codes_per_line_and_the_payment_reference_and_the_rule_files_codes_suffice(
+    tmp_path: Path,
+) -> None:
+    """Without reference data the rule file's cost codes are taken as the target's, as its VAT codes are."""
+    product_line = dataclasses.replace(SAMPLE_DOCUMENT.lines[0], product_id="prod-1")
+    document = dataclasses.replace(DOCUMENT, lines=(product_line,))
+    expect = ExpectedEntry(
+        payment_reference="+++084/2613/66074+++",
+        lines=(ExpectedLine(cost_center="300", cost_unit="P01"),),
+    )
+    wrong = ExpectedEntry(lines=(ExpectedLine(cost_center="100"),))
+    rules = dataclasses.replace(
+        rules_with(Case("costs", document, 3, 7, expect=expect), Case("wrong", document, 9, 7, expect=wrong)),
+        cost_center=CostRule(default="100", product=MappingProxyType({"prod-1": "300"})),
+        cost_unit=CostRule(default="P01"),
+    )
+    run, _ = check_cases(rules, tmp_path)
+    assert run.problems == ()
+    right, mistaken = run.outcomes
+    assert right.passed, right.differences
+    assert mistaken.differences == ("lines[0].cost_center: expected '100', got '300'",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -60,7 +61,28 @@ def skipped(fields: Mapping[str, str], document: Document | None = None) -> Reco
 
 
 def test_without_fields_your_ref_is_the_number_and_description_number_and_customer() -> None:
-    assert Templates(rules()).render(doc()) == {"description": "2026 / 3 Acme BV", "your_ref": "2026 / 3"}
+    assert Templates(rules()).render(doc()) == {
+        "description": "2026 / 3 Acme BV",
+        "your_ref": "2026 / 3",
+        "payment_reference": "",
+    }
+
+
+def test_the_payment_reference_is_the_sources_for_invoices_and_none_for_credit_notes_by_default() -> None:
+    invoice = dataclasses.replace(doc(), payment_reference="+++084/2613/66074+++")
+    credit_note = dataclasses.replace(invoice, kind="credit_note")
+    templates = Templates(rules())
+
+    assert templates.payment_reference(invoice) == "+++084/2613/66074+++"
+    assert templates.payment_reference(credit_note) is None
+    assert templates.payment_reference(dataclasses.replace(doc(), payment_reference=None)) is None
+
+
+def test_a_payment_reference_template_gives_credit_notes_one_too() -> None:
+    templates = Templates(rules({"payment_reference": "CN {{ document.number }}"}))
+    credit_note = dataclasses.replace(doc(), kind="credit_note")
+
+    assert templates.payment_reference(credit_note) == "CN 2026 / 3"
 
 
 def test_templates_see_document_and_customer_values_and_output_is_stripped() -> None:
@@ -74,6 +96,7 @@ def test_templates_see_document_and_customer_values_and_output_is_stripped() -> 
         "description": "Acme BV – PO-778 (02/03/2026)",
         "your_ref": "2026/3",
         "note": "Gent 121.00 end_of_month 30",
+        "payment_reference": "",
     }
 
 

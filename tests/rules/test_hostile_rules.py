@@ -188,6 +188,7 @@ def test_ordinary_templates_render_for_the_sample(tmp_path: Path, plugins: Plugi
     assert templates.render(SAMPLE_DOCUMENT) == {
         "description": "SAMPLE CUSTOMER BV 2026001234 1. Consulting",
         "your_ref": "PO-1-12100",
+        "payment_reference": "+++084/2613/66074+++",
     }
 
 

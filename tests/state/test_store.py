@@ -90,8 +90,24 @@ def test_a_database_from_a_newer_connector_is_refused_and_left_alone(state_dir: 
 
 def test_a_file_that_is_not_a_database_is_a_configuration_error(state_dir: Path) -> None:
     (state_dir / "acme.db").write_bytes(b"this is not SQLite, it is a shopping list" * 100)
-    with pytest.raises(ConfigurationError, match="not a usable state database"):
+    with pytest.raises(ConfigurationError, match=r"acme\.db is damaged") as caught:
         StateStore.for_client(state_dir, "acme")
+    assert "books nothing twice" in str(caught.value.hint)
+
+
+def test_random_bytes_in_the_middle_of_a_state_file_are_found_at_open(state_dir: Path) -> None:
+    """The header still reads as SQLite; `quick_check` finds the damaged pages before anything uses them."""
+    with StateStore.for_client(state_dir, "acme") as store:
+        for number in range(400):
+            store.ledger_record_intent(f"invoice:{number}", "invoice", f"2026 / {number}", "x" * 200)
+    path = state_dir / "acme.db"
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = bytes((index * 37 + 11) % 256 for index in range(4096))
+    path.write_bytes(bytes(data))
+    with pytest.raises(ConfigurationError, match=r"acme\.db is damaged") as caught:
+        StateStore.for_client(state_dir, "acme")
+    assert f"mv {path} {path}.damaged" in str(caught.value.hint)
 
 
 def test_a_client_name_that_leaves_the_state_directory_is_refused(state_dir: Path) -> None:

@@ -31,7 +31,8 @@ from connector.contract.errors import (
 )
 from connector.contract.records import Document, DocumentKind
 from connector.contract.services import ReferenceData
-from connector.engine.fingerprint import content_hash
+from connector.engine import payment_reference
+from connector.engine.fingerprint import content_hash, same_content
 from connector.engine.flows.closed_periods import ClosedPeriods
 from connector.engine.flows.customer_links import CustomerLinker
 from connector.engine.flows.document_reader import encode
@@ -62,6 +63,7 @@ class Pending:
     your_ref: str
     description: str
     fingerprint: str
+    payment_reference: payment_reference.Checked
 
 
 def journal_for(run: Run, kind: DocumentKind) -> str:
@@ -149,7 +151,7 @@ class Booking:
         if known is not None and known.done:
             if document.failure is not None:
                 return None  # booked already; what the source cannot vouch for today cannot be compared
-            if known.content_hash and known.content_hash != fingerprint:
+            if known.content_hash and not same_content(known.content_hash, document):
                 reason = (
                     f"{document.number} changed in the source after it was booked as {known.target_id}; "
                     "it is not booked again"
@@ -175,10 +177,20 @@ class Booking:
         try:
             your_ref = self.templates.your_ref(document)
             description = self.templates.description(document)
+            paying = payment_reference.check(self.templates.payment_reference(document))
         except RecordError as error:
             self.fail(document, error)
             return None
-        return Pending(document, your_ref, description, fingerprint)
+        return Pending(document, your_ref, description, fingerprint, paying)
+
+    def left_out_reference(self, item: Pending) -> None:
+        problem = item.payment_reference.problem
+        if problem:
+            self.run.report.notices.append(
+                f"{item.document.key} {item.document.number}: payment reference {problem}; the entry is "
+                "booked without one, so the bank import will not match its payment by reference: "
+                "correct it in the source or in fields.payment_reference"
+            )
 
     def book_one(
         self, item: Pending, reference: ReferenceData, existing: dict[tuple[str, DocumentKind, str], str]
@@ -205,8 +217,13 @@ class Booking:
         try:
             # The entry first: a document that is skipped or fails must not create its customer.
             entry = build_entry(document, run.rules, reference, "", item.your_ref, item.description)
-            entry = dataclasses.replace(entry, customer_target_id=self.linker.target_for(document.customer))
+            entry = dataclasses.replace(
+                entry,
+                customer_target_id=self.linker.target_for(document.customer),
+                payment_reference=item.payment_reference.value,
+            )
             if run.dry_run:
+                self.left_out_reference(item)
                 run.planned.append(entry)
                 report.add("documents.booked")
                 report.add(f"booked.{document.kind}s")
@@ -241,6 +258,7 @@ class Booking:
             killpoints.reached("documents.after_result")
             report.add("documents.booked")
             report.add(f"booked.{document.kind}s")
+            self.left_out_reference(item)
         except RecordError as error:
             self.fail(document, error)
         except ApiError as error:

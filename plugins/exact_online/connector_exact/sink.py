@@ -3,8 +3,9 @@
 What each method costs in API calls (Exact allows 60 a minute and 5,000 a day per division, and the
 documents flow stops 100 short of that so payments can still be read; see `client.py`):
 
-- `reference_data`: 4 reads (VAT codes, journals, GL accounts, payment conditions), each with
-  `$select`, plus one per further 60 GL accounts; read once per run and kept on the instance.
+- `reference_data`: 6 reads (VAT codes, journals, GL accounts, payment conditions, cost centres, cost
+  units: `reference.py`), each with `$select`, plus one per further 60 GL accounts; read once per
+  run and kept on the instance (and by the core for an hour).
 - `find_customer`: on first use one `bulk/CRM/Accounts` read (1,000 accounts per call) of every
   account with `Status eq 'C' or IsSales eq true` (a `$filter` is mandatory on accounts), selecting
   ID, Code, Name, VATNumber, Email; every later match is made in memory. Matching the normalised VAT
@@ -43,7 +44,7 @@ from connector.contract.records import (
 )
 from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink
 
-from . import booked, lookup, periods, receivables, translate
+from . import booked, lookup, periods, receivables, reference, translate
 from .client import ExactClient
 from .lookup import any_of, batches
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
@@ -60,7 +61,6 @@ PAYMENT_TERM_FIELDS = (
     "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate,"
     "AmountFC,TransactionAmountFC"
 )
-CONDITION_FIELDS = "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
 
 
 class ExactOnlineSink(Sink):
@@ -198,32 +198,7 @@ class ExactOnlineSink(Sink):
 
     def reference_data(self) -> ReferenceData:
         if self._reference is None:
-            rows = self.client.rows
-            vat_rows = rows("vat/VATCodes", {"$select": "Code,Description,Type,Percentage"})
-            self._vat_as_listed = {
-                str(r.get("Code") or "").strip(): str(r.get("Code") or "") for r in vat_rows
-            }
-            vat = [translate.vat_code(r) for r in vat_rows]
-            journals = [
-                translate.journal(r) for r in rows("financial/Journals", {"$select": "Code,Description,Type"})
-            ]
-            accounts = [
-                translate.gl_account(r)
-                for r in rows("financial/GLAccounts", {"$select": "ID,Code,Description,Type"})
-            ]
-            conditions = [
-                translate.payment_condition(r)
-                for r in rows(
-                    "cashflow/PaymentConditions",
-                    {"$select": CONDITION_FIELDS},
-                )
-            ]
-            self._reference = ReferenceData(
-                vat_codes={v.code: v for v in vat},
-                journals={j.code: j for j in journals},
-                accounts={a.code: a for a in accounts},
-                payment_conditions={c.code: c for c in conditions},
-            )
+            self._reference, self._vat_as_listed = reference.read(self.client.rows)
         return self._reference
 
     def prime_reference(self, data: ReferenceData) -> bool:
@@ -314,8 +289,7 @@ class ExactOnlineSink(Sink):
         return lookup.entries(self.client, wanted_keys)
 
     def book(self, entry: JournalEntry) -> str:
-        reference = self.reference_data()
-        gl_ids = {code: account.id for code, account in reference.accounts.items()}
+        gl_ids = {code: account.id for code, account in self.reference_data().accounts.items()}
         cuts: list[translate.Cut] = []
         payload = translate.entry_payload(entry, gl_ids, self._vat_as_listed, self.lengths, cuts)
         try:
@@ -327,9 +301,16 @@ class ExactOnlineSink(Sink):
             raise refused from error
         for cut in cuts:  # said only once the entry is booked with the shortened text
             option = next(o for o, f in translate.FIELD_OPTIONS.items() if f == cut.field)
+            limit, was = self.lengths[cut.field], len(cut.original)
+            got = (
+                f"{cut.field} cut to {limit} characters, {cut.sent!r} (was {was})"
+                if cut.sent
+                else (
+                    f"no {cut.field}: {cut.original!r} is {was} characters, over {limit}, and it is never cut"
+                )
+            )
             self.context.notice(
-                f"{entry.document_key} ({entry.your_ref}): Exact Online got {cut.field} cut to "
-                f"{self.lengths[cut.field]} characters, {cut.sent!r} (was {len(cut.original)}); "
+                f"{entry.document_key} ({entry.your_ref}): Exact Online got {got}; "
                 f"sink.field_lengths.{option} in the rule file sets the length"
             )
         entry_id = created.get("EntryID")

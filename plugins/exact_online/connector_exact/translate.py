@@ -135,6 +135,9 @@ def gl_account(row: Mapping[str, Any]) -> AccountInfo:
         description=str(row.get("Description") or ""),
         type=int(row.get("Type") or 0),
         id=str(row.get("ID") or ""),
+        # UseCostcenter / UseCostunit: 0 optional, 1 mandatory, 2 no (notes §6.2, §6.7)
+        needs_cost_center=int(row.get("UseCostcenter") or 0) == 1,
+        needs_cost_unit=int(row.get("UseCostunit") or 0) == 1,
     )
 
 
@@ -261,7 +264,8 @@ def entry_kind(row: Mapping[str, Any]) -> DocumentKind | None:
 
 @dataclass(frozen=True)
 class Cut:
-    """A text shortened to what Exact takes: which field, the text connector had, what was sent."""
+    """A text shortened to what Exact takes: which field, the text connector had, what was sent
+    (empty: left out)."""
 
     field: str
     original: str
@@ -287,8 +291,9 @@ def entry_payload(
     `gl_ids` maps a GL account code (stripped) to its GUID; `vat_codes` maps a VAT code (stripped) to
     the code as Exact lists it (padded). `VATAmountFC` is always sent, so Exact books the VAT the
     source computed (rounded per VAT code, DESIGN §8) instead of recomputing it per line.
-    `Description` (header and lines), `YourRef` and `PaymentReference` are cut to `lengths`; each cut
-    is appended to `cuts` so the caller can report it (never silently).
+    `Description` (header and lines) and `YourRef` are cut to `lengths`; a `PaymentReference` longer
+    than its length is left out whole (a `Cut` with nothing sent). Each is appended to `cuts` so the
+    caller can report it (never silently).
     """
     found: list[Cut] = [] if cuts is None else cuts
 
@@ -310,15 +315,17 @@ def entry_payload(
                 field="account",
                 hint="fix the rule file's revenue accounts; `connector check` lists the accounts",
             )
-        lines.append(
-            {
-                "GLAccount": account,
-                "VATCode": vat_codes.get(line.vat_code.strip(), line.vat_code),
-                "AmountFC": money_text(exact_amount(entry.kind, line.amount)),
-                "VATAmountFC": money_text(exact_amount(entry.kind, line.vat_amount)),
-                "Description": fit("Description", line.description or entry.description),
-            }
-        )
+        body = {
+            "GLAccount": account,
+            "VATCode": vat_codes.get(line.vat_code.strip(), line.vat_code),
+            "AmountFC": money_text(exact_amount(entry.kind, line.amount)),
+            "VATAmountFC": money_text(exact_amount(entry.kind, line.vat_amount)),
+            "Description": fit("Description", line.description or entry.description),
+        }
+        for field, code in (("CostCenter", line.cost_center), ("CostUnit", line.cost_unit)):
+            if code:  # writable codes on SalesEntryLines (notes §6.2)
+                body[field] = code.strip()
+        lines.append(body)
     payload: dict[str, Any] = {
         "Journal": entry.journal.strip(),
         "Type": type_of(entry.kind),  # GET-only in Exact's reference (derived), sent all the same
@@ -330,6 +337,12 @@ def entry_payload(
         "PaymentCondition": entry.payment_condition,
         "SalesEntryLines": lines,
     }
+    if entry.payment_reference:  # never cut: a bank matches a payment only on the whole reference
+        limit = int(lengths.get("PaymentReference", FIELD_LENGTHS["PaymentReference"]))
+        if len(entry.payment_reference) <= limit:
+            payload["PaymentReference"] = entry.payment_reference
+        else:
+            found.append(Cut("PaymentReference", entry.payment_reference, ""))
     if entry.due_date is not None:  # the date on the customer's invoice, not one Exact derives
         payload["DueDate"] = entry.due_date.isoformat()
     if entry.exchange_rate is not None:  # home currency per document unit: AmountDC = AmountFC × Rate

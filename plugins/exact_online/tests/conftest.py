@@ -76,6 +76,17 @@ def exact(clock: FakeClock) -> FakeExact:
             ]
         ),
     )
+    fake.on(
+        "GET",
+        "hrm/Costcenters",
+        page(
+            [
+                {"Code": "100", "Description": "Verkoop", "Active": True},
+                {"Code": "900", "Description": "Oud", "Active": False},
+            ]
+        ),
+    )
+    fake.on("GET", "hrm/Costunits", page([{"Code": "P01", "Description": "Consultancy"}]))
     return fake
 
 

@@ -94,7 +94,7 @@ def test_a_sandbox_refresh_token_authorizes_and_names_the_user(exact_sandbox: Ex
     assert sink.context.calls["/api/oauth2/token"] == 1  # the stored access token serves the checks
 
 
-def test_reference_data_is_read_with_select_in_four_calls(sink: ExactOnlineSink, exact_sandbox) -> None:
+def test_reference_data_is_read_with_select_in_six_calls(sink: ExactOnlineSink, exact_sandbox) -> None:
     reference = sink.reference_data()
     assert reference.vat_codes["4"].type == "E" and reference.vat_codes["4"].percentage == Decimal("0.21")
     assert reference.vat_codes["1"].type == "I"
@@ -102,8 +102,10 @@ def test_reference_data_is_read_with_select_in_four_calls(sink: ExactOnlineSink,
     assert reference.accounts["7000"].type == 110 and reference.accounts["7000"].id
     assert reference.payment_conditions["30EM"].end_of_months == 1
     assert reference.payment_conditions["DD"].method == "I"
+    assert reference.cost_centers["100"].description == "Verkoop"
+    assert not reference.cost_centers["900"].active and reference.cost_units["P02"].description == "Boeken"
     reads = [c for c in exact_sandbox.calls if c.path.startswith("/api/v1/")]
-    assert len(reads) == 4 and all("%24select=" in c.query or "$select=" in c.query for c in reads)
+    assert len(reads) == 6 and all("%24select=" in c.query or "$select=" in c.query for c in reads)
 
 
 def test_a_created_customer_is_found_by_its_vat_number_in_a_later_run(
@@ -213,7 +215,7 @@ def test_booking_n_documents_costs_n_posts_and_a_handful_of_reads(
     posts = [c for c in api if c.method == "POST"]
     reads = [c for c in api if c.method == "GET"]
     assert len(posts) == 7
-    assert len(reads) == 6  # accounts (once), 4 reference reads, one look-up of existing entries
+    assert len(reads) == 8  # accounts (once), 6 reference reads, one look-up of existing entries
 
 
 def test_a_reconciled_receivable_is_reported_fully_paid_with_its_date(
@@ -246,7 +248,7 @@ def test_a_small_minute_budget_is_waited_for_instead_of_earning_a_429() -> None:
             sink.book(entry(sink, "invoice", f"2026 / {number}"))
         sink.reference_data()
         statuses = [c.status for c in sandbox.calls if c.path.startswith("/api/v1/")]
-        assert len(statuses) == 9 and 429 not in statuses
+        assert len(statuses) == 11 and 429 not in statuses
         assert sandbox.clock.now() >= began.replace(second=0, microsecond=0) + timedelta(minutes=1)
         sink.close()
     finally:

@@ -55,15 +55,17 @@ def test_reference_data_is_read_once_with_select_and_codes_stripped(
     reference = sink.reference_data()
     again = sink.reference_data()
     assert again is reference
-    assert len(exact.api_requests()) == 4
+    assert len(exact.api_requests()) == 6
     selects = {r.url.path.rsplit("/", 1)[-1]: r.url.params["$select"] for r in exact.api_requests()}
     assert selects == {
         "VATCodes": "Code,Description,Type,Percentage",
         "Journals": "Code,Description,Type",
-        "GLAccounts": "ID,Code,Description,Type",
+        "GLAccounts": "ID,Code,Description,Type,UseCostcenter,UseCostunit",
         "PaymentConditions": (
             "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
         ),
+        "Costcenters": "Code,Description,Active",
+        "Costunits": "Code,Description",
     }
     assert sorted(reference.vat_codes) == ["2", "4", "5"]
     assert reference.vat_codes["4"].percentage == Decimal("0.21")
@@ -71,6 +73,8 @@ def test_reference_data_is_read_once_with_select_and_codes_stripped(
     assert reference.accounts["7000"].id == GL_7000 and reference.accounts["7000"].type == 110
     assert reference.journals["70"].type == 20
     assert reference.payment_conditions["30"].method == "B"
+    assert [(c.code, c.active) for c in reference.cost_centers.values()] == [("100", True), ("900", False)]
+    assert reference.cost_units["P01"].active, "cost units have no Active flag: all are active"
 
 
 # ---------------------------------------------------------------- booking
@@ -307,6 +311,51 @@ def test_short_texts_are_sent_as_they_are_without_notice(sink: ExactOnlineSink, 
     exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
     sink.book(entry(your_ref="x" * 30, description="y" * 60))
     assert sink.context.notices == []
+
+
+def test_the_payment_reference_is_sent_whole_and_an_entry_without_one_sends_none(
+    sink: ExactOnlineSink, exact: FakeExact
+) -> None:
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    sink.book(entry(payment_reference="+++084/2613/66074+++"))
+    sink.book(entry(your_ref="2026 / 4"))
+    with_one, without = (sent_json(post) for post in exact.api_requests("SalesEntries"))
+    assert isinstance(with_one, dict) and with_one["PaymentReference"] == "+++084/2613/66074+++"
+    assert isinstance(without, dict) and "PaymentReference" not in without
+    assert sink.context.notices == []
+
+
+def test_a_payment_reference_longer_than_its_length_is_left_out_whole_never_cut(
+    exact: FakeExact, clock: FakeClock
+) -> None:
+    """A bank matches only the whole reference: half of one would match nothing, or another invoice."""
+    sink = build_sink(exact, clock, options={"field_lengths": {"payment_reference": 12}})
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    sink.book(entry(payment_reference="+++084/2613/66074+++"))
+    [post] = exact.api_requests("SalesEntries")
+    body = sent_json(post)
+    assert isinstance(body, dict) and "PaymentReference" not in body
+    [notice] = sink.context.notices
+    assert "got no PaymentReference" in notice and "'+++084/2613/66074+++' is 20 characters" in notice
+    assert "sink.field_lengths.payment_reference" in notice
+
+
+def test_cost_centres_and_units_go_on_the_lines_that_have_them(
+    sink: ExactOnlineSink, exact: FakeExact
+) -> None:
+    exact.on("POST", "salesentry/SalesEntries", created({"EntryID": ENTRY_ID}))
+    lines = (
+        EntryLine("7000", "4", Decimal(100), Decimal(21), "Workshop", cost_center="300", cost_unit="P03"),
+        EntryLine("7000", "4", Decimal(50), Decimal("10.50"), "Consulting", cost_center="100"),
+        EntryLine("7000", "4", Decimal(10), Decimal("2.10"), "Other"),
+    )
+    sink.book(entry(lines=lines))
+    [post] = exact.api_requests("SalesEntries")
+    body = sent_json(post)
+    assert isinstance(body, dict)
+    sent = [(line.get("CostCenter"), line.get("CostUnit")) for line in body["SalesEntryLines"]]
+    assert sent == [("300", "P03"), ("100", None), (None, None)]
+    assert "CostUnit" not in body["SalesEntryLines"][1], "no code is sent as nothing, not as null"
 
 
 def test_existing_entries_cost_one_read_per_forty_references(sink: ExactOnlineSink, exact: FakeExact) -> None:

@@ -257,6 +257,9 @@ def line(item: Mapping[str, Any], rates: Mapping[str, TaxRate], section: str | N
         amount_before_discount=before,
         amount=amount,
         discount=line_discount,
+        # `product` and `product_category`, each {type, id} or null (notes §8, invoices.info example)
+        product_id=ref_id(item.get("product")),
+        product_category_id=ref_id(item.get("product_category")),
     )
 
 
@@ -334,5 +337,8 @@ def document(
         paid=bool(data.get("paid")),
         invoice_id=None if invoice else ref_id(data.get("invoice")),
         reference=text(data.get("purchase_order_number")) or text(data.get("payment_reference")),
+        # invoices.info `payment_reference`, nullable (notes §7.1, §"Evidence 2026-12"); credit notes
+        # have none (notes §9)
+        payment_reference=text(data.get("payment_reference")) if invoice else None,
         updated_at=moment(data.get("updated_at")),
     )

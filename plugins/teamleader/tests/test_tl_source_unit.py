@@ -52,6 +52,8 @@ def mixed_invoice() -> dict[str, Any]:
                 {
                     "quantity": 3,
                     "description": "Book",
+                    "product": {"type": "product", "id": "prod-book"},
+                    "product_category": {"type": "productCategory", "id": "cat-books"},
                     "unit_price": {"amount": 16.65, "tax": "excluding"},
                     "tax": {"type": "taxRate", "id": R6},
                     "discount": {"type": "percentage", "value": 10},
@@ -79,6 +81,7 @@ def mixed_invoice() -> dict[str, Any]:
     data["payment_term"] = {"type": "end_of_month", "days": 30}
     data["expected_payment_method"] = {"method": "sepa_direct_debit", "reference": "MANDATE-1"}
     data["purchase_order_number"] = "PO-7"
+    data["payment_reference"] = "+++084/2613/66074+++"
     return data
 
 
@@ -95,6 +98,8 @@ def test_a_mixed_rate_usd_invoice_with_discounts_is_translated_to_the_cent(
         Decimal("1000.00"),
     )
     assert consultancy.discount is None
+    assert (consultancy.product_id, consultancy.product_category_id) == (None, None)
+    assert (book.product_id, book.product_category_id) == ("prod-book", "cat-books")
     assert (book.tax_rate.description, book.unit_price) == ("6%", Decimal("16.65"))
     assert (book.amount_before_discount, book.amount) == (Decimal("49.95"), Decimal("44.96"))
     assert book.discount is not None and book.discount.percentage == Decimal("10")
@@ -120,6 +125,7 @@ def test_a_mixed_rate_usd_invoice_with_discounts_is_translated_to_the_cent(
         date(2026, 3, 12),
     )
     assert (document.status, document.paid, document.reference) == ("outstanding", False, "PO-7")
+    assert document.payment_reference == "+++084/2613/66074+++"
     assert document.updated_at == datetime(2026, 2, 10, 9, tzinfo=UTC)
 
 
@@ -143,11 +149,13 @@ def test_a_credit_note_names_the_invoice_it_credits(fake: FakeTeamleader, source
         credit_note_date="2026-02-11",
         status="booked",
         invoice={"type": "invoice", "id": "1"},
+        payment_reference="+++084/2613/66074+++",  # not in creditNotes.info (notes §9): never read
     )
     fake.credit_notes["cn1"] = note
     [document] = all_documents(source)
     assert (document.kind, document.number, document.date) == ("credit_note", "2026 / 1", date(2026, 2, 11))
     assert (document.invoice_id, document.key) == ("1", "credit_note:cn1")
+    assert document.payment_reference is None
 
 
 # -- what is synced ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ year: see `periods`).
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from .books import BookingOptions
     from .oauth import OAuthServer
     from .ratelimit import ErrorBudget, RateLimiter
+
+
+def bank_reference(text: str | None) -> str:
+    return re.sub(r"[\s+*/]", "", text or "").casefold()
 
 
 def plain(row: Row) -> dict[str, Any]:
@@ -99,13 +104,22 @@ class AdminMixin:
         your_ref: str | None = None,
         journal: str | None = None,
         type: int | None = None,
+        payment_reference: str | None = None,
         division: int = DIVISION,
     ) -> Row:
+        """The receivable of one entry: by its id, by `your_ref` (+ `journal`, `type`), or as a bank
+        import matches a bank line to it, by the `payment_reference` the line quotes: Exact's
+        PaymentReference is "used for bank imports" (notes §"Evidence 2026-12", Text fields). The
+        references are compared without blanks, `+`, `*` and `/` (a structured reference on a bank
+        line comes as its digits or in either printed form); an entry without one matches nothing."""
         ledger = self.ledger(division)
         entries = list(ledger.division.table("sales_entries").values())
         if entry_id:
             wanted = parse_guid(entry_id)
             matches = [e for e in entries if e["EntryID"] == wanted]
+        elif payment_reference is not None:
+            quoted = bank_reference(payment_reference)
+            matches = [e for e in entries if quoted and bank_reference(e["PaymentReference"]) == quoted]
         elif your_ref is not None:
             matches = [
                 e
@@ -115,7 +129,9 @@ class AdminMixin:
                 and (type is None or e["Type"] == int(type))
             ]
         else:
-            raise ODataError(400, "Give entry_id, or your_ref (with journal and, when needed, type).")
+            raise ODataError(
+                400, "Give entry_id, payment_reference, or your_ref (with journal and, when needed, type)."
+            )
         if len(matches) != 1:
             raise ODataError(404 if not matches else 409, f"{len(matches)} sales entries match.")
         receivable = payments.receivable_of(ledger, matches[0]["EntryID"])
@@ -210,7 +226,7 @@ class AdminMixin:
             return Response.json({"error": str(error)}, 400)
 
     def _admin_route(self, method: str, route: str, body: dict[str, Any]) -> Response | None:
-        locator_keys = ("entry_id", "your_ref", "journal", "type")
+        locator_keys = ("entry_id", "your_ref", "journal", "type", "payment_reference")
         locator = {key: body[key] for key in locator_keys if key in body}
         if (method, route) == ("POST", "seed"):
             self.seed(demo=body.get("demo", True), accounts=body.get("accounts"))

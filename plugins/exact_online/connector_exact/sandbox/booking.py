@@ -145,12 +145,22 @@ class Ledger(Books):
         if amount is None:
             errors.append("Verplicht: Bedrag")
             return {}
+        center = self._cost_code("cost_centers", line.get("CostCenter"), "Kostenplaats", errors)
+        unit = self._cost_code("cost_units", line.get("CostUnit"), "Kostendrager", errors)
+        # The GL account decides whether a cost centre / unit is mandatory: UseCostcenter, UseCostunit
+        # 1 (notes §6.2: "also used to determine whether the costcenter / costunit is mandatory").
+        if gl is not None and gl.get("UseCostcenter") == 1 and line.get("CostCenter") in (None, ""):
+            errors.append("Verplicht: Kostenplaats")
+        if gl is not None and gl.get("UseCostunit") == 1 and line.get("CostUnit") in (None, ""):
+            errors.append("Verplicht: Kostendrager")
         row: Row = {
             "LineNumber": index + 1,
             "Description": line.get("Description"),
             "Quantity": quantity,
-            "CostCenter": line.get("CostCenter"),
-            "CostUnit": line.get("CostUnit"),
+            "CostCenter": center["Code"] if center else None,
+            "CostCenterDescription": center["Description"] if center else None,
+            "CostUnit": unit["Code"] if unit else None,
+            "CostUnitDescription": unit["Description"] if unit else None,
             "_amount": money(amount),
             "_given_vat": None if given_vat is None else money(given_vat),
         }
@@ -158,6 +168,17 @@ class Ledger(Books):
             row.update(GLAccount=gl["ID"], GLAccountCode=gl["Code"], GLAccountDescription=gl["Description"])
         row["_vat"] = vat
         return row
+
+    def _cost_code(self, table: str, code: Any, label: str, errors: list[str]) -> Row | None:
+        """A line's `CostCenter` / `CostUnit`: codes (notes §6.2). An unknown one is refused as an
+        invalid reference, as Exact answers it ("Invalid reference: Cost unit", picqer/exact-php-client
+        #325); an inactive cost centre is accepted (what Exact does with one is UNVERIFIED)."""
+        if code in (None, ""):
+            return None
+        found = self.division.find(table, Code=str(code))
+        if found is None:
+            errors.append(f"Ongeldige referentie: {label}")
+        return found
 
     def _entry(self, payload: dict[str, Any], header: dict[str, Any]) -> Row:
         journal, customer, condition = header["journal"], header["customer"], header["condition"]

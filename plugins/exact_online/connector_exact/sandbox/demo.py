@@ -47,6 +47,13 @@ JOURNALS: list[tuple[str, str, int]] = [
     ("10", "Kas", 10),
     ("20", "Bank", 12),
 ]
+COST_CENTERS: list[tuple[str, str, bool]] = [  # code, description, active
+    ("100", "Verkoop", True),
+    ("200", "Opleidingen", True),
+    ("300", "Service", True),
+    ("900", "Oude vestiging", False),
+]
+COST_UNITS: list[tuple[str, str]] = [("P01", "Consultancy"), ("P02", "Boeken"), ("P03", "Workshops")]
 GL_ACCOUNTS: list[
     tuple[str, str, int, str, str, str | None]
 ] = [  # code, description, type, balance type, balance side, default VAT code
@@ -198,6 +205,13 @@ def seed_demo(store: Store) -> Division:
                 "UseCostcenter": 0,
                 "UseCostunit": 0,
             },
+        )
+    for code, description, active in COST_CENTERS:
+        center = {"ID": guid(f"costcenter:{code}"), "Code": code, "Description": description}
+        store.insert(division, "cost_centers", {**center, "Active": active})
+    for code, description in COST_UNITS:
+        store.insert(
+            division, "cost_units", {"ID": guid(f"costunit:{code}"), "Code": code, "Description": description}
         )
     journal_gl = {"10": "1000", "20": "1100"}
     for code, description, kind in JOURNALS:

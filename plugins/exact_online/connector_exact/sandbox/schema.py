@@ -83,6 +83,16 @@ PAYMENT_CONDITION = EntityType(
         date=AUDIT,
     ),
 )
+# hrm/Costcenters and hrm/Costunits, fields as Exact's reference lists them (picqer/exact-php-client
+# Costcenter.php, Costunit.php): a cost unit has no Active flag.
+COST_CENTER = EntityType(
+    "Costcenter",
+    "ID",
+    fields(guid="ID", str="Code Description", bool="Active", int="Division", date=AUDIT),
+)
+COST_UNIT = EntityType(
+    "Costunit", "ID", fields(guid="ID", str="Code Description", int="Division", date=AUDIT)
+)
 ACCOUNT = EntityType(
     "Account",
     "ID",
@@ -128,7 +138,8 @@ SALES_ENTRY_LINE = EntityType(
     "ID",
     fields(
         guid="ID EntryID GLAccount",
-        str="GLAccountCode GLAccountDescription Description VATCode VATCodeDescription CostCenter CostUnit",
+        str="GLAccountCode GLAccountDescription Description VATCode VATCodeDescription CostCenter CostUnit "
+        "CostCenterDescription CostUnitDescription",
         int="LineNumber Type Division",
         dec="AmountDC AmountFC VATAmountDC VATAmountFC VATBaseAmountDC VATBaseAmountFC VATPercentage "
         "Quantity",
@@ -305,6 +316,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("financial/Journals", JOURNAL, "journals"),
         Endpoint("financial/GLAccounts", GL_ACCOUNT, "gl_accounts"),
         Endpoint("cashflow/PaymentConditions", PAYMENT_CONDITION, "payment_conditions"),
+        Endpoint("hrm/Costcenters", COST_CENTER, "cost_centers"),
+        Endpoint("hrm/Costunits", COST_UNIT, "cost_units"),
         Endpoint("crm/Accounts", ACCOUNT, "accounts", methods=CRUD, mandatory_filter=ACCOUNT_FILTER),
         Endpoint("crm/Contacts", CONTACT, "contacts", methods=CRUD),
         Endpoint("salesentry/SalesEntries", SALES_ENTRY, "sales_entries", methods=CRUD),

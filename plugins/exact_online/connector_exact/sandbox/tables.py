@@ -29,6 +29,8 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "vat_codes": ("Code",),
     "payment_conditions": ("Code",),
     "gl_accounts": ("Code", "Type"),
+    "cost_centers": ("Code",),
+    "cost_units": ("Code",),
 }
 """The fields each table is indexed on: what bookings look up (entry lines, receivables by entry,
 codes) and what the connector filters on (`Journal`, `YourRef`, `Customer`, `Code`)."""

@@ -95,6 +95,9 @@ def draft_body(store: Store, spec: Mapping[str, Any]) -> dict[str, Any]:
         }
         if line.get("discount"):
             item["discount"] = {"type": "percentage", "value": line["discount"]}
+        for name in ("product_id", "product_category_id"):  # line_items fields of invoices.draft (§7.3)
+            if line.get(name):
+                item[name] = line[name]
         lines.append(item)
     discounts = spec.get("discounts") or ([spec["discount"]] if spec.get("discount") else [])
     body: dict[str, Any] = {
@@ -154,6 +157,8 @@ def book_invoice(store: Store, spec: Mapping[str, Any], *, backdate: int | None 
                 invoice.invoice_date = on
             return invoice
         book(store, invoice, on)
+        if "payment_reference" in spec:  # another text, as Teamleader may hold (notes §"Evidence 2026-12")
+            invoice.payment_reference = spec["payment_reference"]
         payments = list(spec.get("payments") or [])
         if spec.get("paid"):
             paid_on = on + timedelta(days=int(spec.get("paid_after_days", 10)))
