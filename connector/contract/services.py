@@ -263,9 +263,7 @@ class Source(Service):
         raise NotImplementedError
 
     def register_payment(self, document_id: str, open_in_target: Decimal, paid_on: date) -> Payment | None:
-        """Register, dated `paid_on`, what the source still counts due beyond `open_in_target` (what
-        the target has open of it): a part paid in the target. Never more than is due; None when
-        nothing is (so a rerun, or a settlement the source already counts, registers nothing)."""
+        """Register what is due beyond `open_in_target` (still open in the target) on `paid_on`, or None."""
         raise NotImplementedError(f"{self.name} cannot register part of a payment")
 
     def find_customer(self, customer: Customer, match: Iterable[str]) -> str | None:
