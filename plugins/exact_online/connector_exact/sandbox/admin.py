@@ -159,7 +159,8 @@ class AdminMixin:
 
     def reconcile_group(self, matches: list[dict[str, Any]], date: datetime | str | None = None) -> list[Any]:
         """One bank line matched against several receivables, each for its own `amount` (a customer
-        paying two invoices at once): Exact keeps the match per receivable, so each gets its part."""
+        paying two invoices at once): Exact keeps the match per receivable, so each gets its part.
+        (Here each match posts its own bank lines; the connector reads only the receivables.)"""
         return [self.reconcile(date=date, **match) for match in matches]
 
     def settle(
