@@ -25,6 +25,8 @@ from connector.contract.errors import (
 from connector.contract.hookspecs import hookimpl
 from connector.contract.records import (
     Address,
+    Attachment,
+    BookedEntry,
     Customer,
     Discount,
     Document,
@@ -40,13 +42,16 @@ from connector.contract.records import (
     Totals,
 )
 from connector.contract.services import ReferenceData, ServiceContext, Sink, Source
+from connector.contract.steps import Steps
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Address",
     "ApiError",
+    "Attachment",
     "AuthorizationNeeded",
+    "BookedEntry",
     "BudgetExhausted",
     "CircuitOpen",
     "ClientBusy",
@@ -77,6 +82,7 @@ __all__ = [
     "ServiceContext",
     "Sink",
     "Source",
+    "Steps",
     "TaxRate",
     "TaxTotal",
     "Totals",

@@ -22,6 +22,9 @@ from typing import Any, ClassVar, Literal, Protocol
 import httpx
 
 from connector.contract.records import (
+    Attachment,
+    AttachmentFormat,
+    BookedEntry,
     Customer,
     Document,
     DocumentKind,
@@ -31,6 +34,7 @@ from connector.contract.records import (
     PaymentTerm,
     TaxRate,
 )
+from connector.contract.steps import Steps
 from connector.contract.tokens import MemoryTokenStore, TokenStore
 
 
@@ -234,6 +238,13 @@ class Source(Service):
         """The documents with these `Document.key`s (to retry earlier failures)."""
         raise NotImplementedError
 
+    download_calls: ClassVar[int] = 1
+    """API calls one `download` makes, for the plan's estimate."""
+
+    def download(self, document: BookedEntry, format: AttachmentFormat) -> Attachment:
+        """The booked document rendered as `format` (`sync.attachments`), to attach to its entry."""
+        raise NotImplementedError(f"{self.name} cannot download its documents")
+
     def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
         """Register a payment of the amount still due, dated `paid_on`; return the payment, or None
         when the document was already paid (nothing is registered then)."""
@@ -336,6 +347,18 @@ class Sink(Service):
     def book(self, entry: JournalEntry) -> str:
         """Book one entry; return its id in the target."""
         raise NotImplementedError
+
+    def attach(self, entry: BookedEntry, files: Sequence[Attachment], steps: Steps) -> str:
+        """Attach `files` to the booked `entry`; return the id of what holds them in the target.
+
+        Record each call in `steps` (begin before, finish after; see `connector.contract.steps`):
+        a rerun after a crash or an unknown outcome calls again with the same `steps`, and must
+        neither repeat a finished step nor make a begun one again without looking first."""
+        raise NotImplementedError(f"{self.name} cannot attach files to entries")
+
+    def attach_calls(self, files: int) -> int:
+        """API calls `attach` makes for `files` files when nothing was begun, for the plan's estimate."""
+        raise NotImplementedError(f"{self.name} cannot attach files to entries")
 
     def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
         """Receivables whose payment state changed since `cursor`, and the new cursor."""

@@ -32,6 +32,7 @@ from connector.contract.errors import (
 from connector.contract.records import Document, DocumentKind
 from connector.contract.services import ReferenceData
 from connector.engine.fingerprint import content_hash
+from connector.engine.flows.attachments import queue_attachments
 from connector.engine.flows.customer_links import CustomerLinker
 from connector.engine.flows.document_reader import encode
 from connector.engine.flows.document_retry import Conditions
@@ -191,14 +192,19 @@ class Booking:
                 f"link    {document.key} {document.number}: already in journal {journal} as {found}"
             )
             if not run.dry_run:
-                state.ledger_record_result(
-                    document.key,
-                    found,
-                    "linked",
-                    number=document.number,
-                    content_hash=item.fingerprint,
-                    source_updated_at=document.updated_at,
-                )
+                ours = (earlier := state.ledger_get(document.key)) is not None and earlier.status == "intent"
+                link = state.customer_link_get(document.customer.id)
+                with state.transaction():
+                    state.ledger_record_result(
+                        document.key,
+                        found,
+                        "linked",
+                        number=document.number,
+                        content_hash=item.fingerprint,
+                        source_updated_at=document.updated_at,
+                    )
+                    if ours:  # booked by a run that crashed before it could say so: its files too
+                        queue_attachments(run, document, found, link.target_id if link else None)
             return
         try:
             # The entry first: a document that is skipped or fails must not create its customer.
@@ -229,7 +235,9 @@ class Booking:
                 state.ledger_withdraw_intent(document.key, earlier.status if earlier else None)
                 raise
             killpoints.reached("documents.after_write")
-            state.ledger_record_result(document.key, target, "booked", number=document.number)
+            with state.transaction():  # the files are queued with the booking, or neither is recorded
+                state.ledger_record_result(document.key, target, "booked", number=document.number)
+                queue_attachments(run, document, target, entry.customer_target_id)
             killpoints.reached("documents.after_result")
             report.add("documents.booked")
             report.add(f"booked.{document.kind}s")

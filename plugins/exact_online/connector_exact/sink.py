@@ -17,6 +17,7 @@ documents flow stops 100 short of that so payments can still be read; see `clien
   A normal run costs one read; the cost grows with the documents to book, not with the size of the
   books (reading whole journals would cost one call per 60 entries ever booked, on every run).
 - `book`: one POST per document, never repeated on an unknown outcome.
+- `attach` (`sync.attachments`): 2 + files calls per document, 3 for one file (see `attach.py`).
 - `payment_changes`: `sync/Cashflow/PaymentTerms` from the cursor, 1,000 rows per call (one call
   when nothing changed). The first run starts at Timestamp 1: everything once, so payments made before
   the first payments run are seen too. It may spend the daily reserve.
@@ -37,6 +38,7 @@ from connector.contract.records import Customer, DocumentKind, JournalEntry, Pay
 from connector.contract.services import ReferenceData, ServiceContext, Sink
 
 from . import translate
+from .attach import AttachingSink
 from .client import ExactClient
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
 
@@ -63,7 +65,7 @@ def any_of(field: str, literals: Iterable[str]) -> str:
     return "(" + " or ".join(f"{field} eq {literal}" for literal in literals) + ")"
 
 
-class ExactOnlineSink(Sink):
+class ExactOnlineSink(AttachingSink, Sink):
     name = "exact_online"
     title = "Exact Online"
     go_live_checklist = (
