@@ -10,7 +10,7 @@ from connector.contract.report import RunReport
 
 # A dry run did none of it: "would book 103", not "103 booked".
 WOULD = {
-    "attached": "would attach files of",
+    "attached": "would attach",
     "booked": "would book",
     "created": "would create",
     "updated": "would update",

@@ -104,6 +104,7 @@ def plan_attachments(run: Run, waiting: list[QueuedAttachment]) -> None:
     """What a real run would attach: the documents waiting from earlier runs, then the ones this
     run would book; and what it would cost, side by side."""
     formats = run.rules.sync.attachment_formats
+    sink, source = run.sink.title or run.sink.name, run.source.title or run.source.name
     items = [(item.entry.document_key, item.entry.number, item.formats) for item in waiting]
     items += [(entry.document_key, entry.your_ref, formats) for entry in run.planned]
     try:
@@ -112,7 +113,7 @@ def plan_attachments(run: Run, waiting: list[QueuedAttachment]) -> None:
             downloads = len(files) * run.source.download_calls
             run.plan.append(
                 f"attach  {key} {number}: {' and '.join(f.upper() for f in files)} "
-                f"({calls} {run.sink.name} calls, {downloads} {run.source.name} calls)"
+                f"({calls} {sink} calls, {downloads} {source} calls)"
             )
             run.report.add("attachments.attached")
             run.planned_writes["sink"] = run.planned_writes.get("sink", 0) + calls

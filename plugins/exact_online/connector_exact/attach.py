@@ -28,6 +28,7 @@ from typing import Any
 from connector.contract.errors import ApiError
 from connector.contract.records import Attachment, BookedEntry
 from connector.contract.steps import Steps
+from connector.testing import killpoints
 
 from .client import ExactClient
 from .translate import odata_string
@@ -61,6 +62,7 @@ def attach(client: ExactClient, entry: BookedEntry, files: Sequence[Attachment],
             if entry.date is not None:
                 body["DocumentDate"] = entry.date.isoformat()
             found = created_id(client.post("documents/Documents", body), "document")
+            killpoints.reached("attachments.after_call")
         document = found
         steps.finish("document", document)
     for file in files:
@@ -76,10 +78,12 @@ def attach(client: ExactClient, entry: BookedEntry, files: Sequence[Attachment],
                 "Attachment": base64.b64encode(file.content).decode("ascii"),
             }
             found = created_id(client.post("documents/DocumentAttachments", body), "attachment")
+            killpoints.reached("attachments.after_call")
         steps.finish(step, found)
     if steps.done("link") is None:
         steps.begin("link")
         client.put("salesentry/SalesEntries", entry.entry_id, {"Document": document})
+        killpoints.reached("attachments.after_call")
         steps.finish("link", document)
     return document
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from connector.testing.sandbox import Fault, Request, Response, SandboxServer
 
-from . import payments
+from . import documents, payments
 from .admin import AdminMixin
 from .booking import Ledger
 from .books import BookingOptions
@@ -240,6 +240,8 @@ class ExactSandbox(AdminMixin, SandboxServer):
         """The endpoint's rows: a stored `Table` (indexed), or the list a read endpoint derives."""
         if endpoint.table == "receivables_list":
             return payments.receivables_list(ledger)
+        if endpoint.table == "document_types":
+            return documents.types(ledger.division)
         return ledger.division.table(endpoint.table)
 
     def _children(self, ledger: Ledger, base: str, row: Row) -> list[dict[str, Any]]:
@@ -279,6 +281,14 @@ class ExactSandbox(AdminMixin, SandboxServer):
             return save_account(self.store, ledger.division, payload, status)
         if endpoint.table == "contacts":
             return save_contact(self.store, ledger.division, payload, status)
+        if endpoint.table == "documents":
+            return documents.create_document(
+                self.store, ledger.division, check_properties(endpoint.entity, payload), status
+            )
+        if endpoint.table == "document_attachments":
+            body = check_properties(endpoint.entity, payload)
+            base = f"{self.url}"
+            return documents.create_attachment(self.store, ledger.division, body, status, base)
         if endpoint.table == "sales_entries":
             check_properties(endpoint.entity, payload)
             lines = payload.get("SalesEntryLines")
