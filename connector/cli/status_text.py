@@ -28,6 +28,13 @@ def render_status(status: Status) -> str:
 
     field("last run", *_last_run(status.last_run, now))
     field("documents", _documents(status.counts))
+    if any(status.attachments.values()):
+        files = status.attachments
+        field(
+            "attachments",
+            f"{files.get('attached', 0)} documents with their files; {files.get('queued', 0)} wait for a "
+            f"later run, {files.get('failed', 0)} failed and are tried again",
+        )
     waiting = len(status.waiting)
     field("waiting", f"{waiting} for a fix (below)" if waiting else "nothing waits for a fix")
     to_book = sum(status.parked.values())

@@ -66,9 +66,10 @@ def attach_documents(run: Run) -> None:
             attach_one(run, item)
         except Paused:
             left = len(waiting) - position
+            waits = f"{left} documents wait" if left > 1 else "1 document waits"
             run.report.notices.append(
-                f"attachments: {left} {'documents wait' if left > 1 else 'document waits'} for a later run "
-                "to attach its files (bookings go first; they are all booked)"
+                f"attachments: {waits} for a later run to attach {'their' if left > 1 else 'its'} files "
+                "(bookings go first: this run booked all it read)"
             )
             raise
     run.tick("attachments", len(waiting), len(waiting))
