@@ -107,9 +107,15 @@ class AttachmentTables(StoreMembers):
     """The attachment methods of `StateStore`."""
 
     def attachment_queue(self, entry: BookedEntry, formats: Iterable[AttachmentFormat]) -> None:
-        """Queue the files of a booked document; one already queued or attached is left as it is."""
+        """Queue the files of a booked document. One already queued or attached for the same entry
+        is left as it is (a relink never attaches twice); a new entry of the document (booked again
+        after `ledger unlink`, its old entry deleted) gets its files anew, from the first step."""
         now = self._now()
         with self.transaction() as db:
+            known = self.attachment_get(entry.document_key)
+            if known is not None and known.entry.entry_id != entry.entry_id:
+                db.execute("DELETE FROM attachments WHERE source_key = ?", (entry.document_key,))
+                db.execute("DELETE FROM attachment_steps WHERE source_key = ?", (entry.document_key,))
             db.execute(
                 "INSERT OR IGNORE INTO attachments (source_key, kind, number, entry_id, customer_id, "
                 "entry_date, formats, status, queued_at, updated_at) "
@@ -134,7 +140,7 @@ class AttachmentTables(StoreMembers):
     def attachments_waiting(self) -> list[QueuedAttachment]:
         """Queued and failed attachments, in the order their documents were booked."""
         rows = self._rows(
-            "SELECT * FROM attachments WHERE status IN ('queued', 'failed') ORDER BY queued_at, source_key"
+            "SELECT * FROM attachments WHERE status IN ('queued', 'failed') ORDER BY queued_at, rowid"
         )
         return [QueuedAttachment.from_row(row) for row in rows]
 
