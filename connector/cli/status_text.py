@@ -30,11 +30,12 @@ def render_status(status: Status) -> str:
     field("documents", _documents(status.counts))
     if any(status.attachments.values()):
         files = status.attachments
-        field(
-            "attachments",
-            f"{files.get('attached', 0)} documents with their files; {files.get('queued', 0)} wait for a "
-            f"later run, {files.get('failed', 0)} failed and are tried again",
-        )
+        text = f"{files.get('attached', 0)} documents with their files on their entries"
+        if files.get("queued"):
+            text += f"; {files['queued']} wait for a later run"
+        if files.get("failed"):
+            text += f"; {files['failed']} failed, tried again by the next run"
+        field("attachments", text)
     waiting = len(status.waiting)
     field("waiting", f"{waiting} for a fix (below)" if waiting else "nothing waits for a fix")
     to_book = sum(status.parked.values())

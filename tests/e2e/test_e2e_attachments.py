@@ -136,7 +136,8 @@ def test_when_the_days_budget_is_short_bookings_go_first_and_the_files_follow_th
     attached_first = len(attached_files(exact))
     status = later.cli("status", str(later.rules_path), "--offline")
     assert (
-        f"attachments {attached_first} documents with their files; {6 - attached_first} wait" in status.stdout
+        f"attachments {attached_first} documents with their files on their entries; {6 - attached_first} wait"
+        in status.stdout
     )
     assert attached_first < 6
     exact.limiter.per_day = 1_000_000  # the next day's budget (moving the clock would lapse the tokens)

@@ -52,7 +52,9 @@ def test_an_attachment_needs_its_document_a_name_and_base64_content(api: httpx.C
     )
     assert created.status_code == 201
     answer = created.json()["d"]
-    assert answer["Url"] and answer["FileSize"] == len(b"%PDF-1.4 tiny")
+    assert answer["FileSize"] == len(b"%PDF-1.4 tiny")
+    assert httpx.get(answer["Url"], headers=api.headers).content == b"%PDF-1.4 tiny"
+    assert httpx.get(answer["Url"]).status_code == 401, "read with the API's token"
     found = results(
         api.get("documents/DocumentAttachments", params={"$filter": f"Document eq guid'{document['ID']}'"})
     )

@@ -25,9 +25,14 @@ import base64
 import binascii
 from typing import Any
 
+from connector.testing.sandbox import Response
+
 from .odata import ODataError, parse_datetime, parse_guid
 from .store import Division, Row, Store
 
+FILE_PATH = "/docs/DocumentAttachment.aspx"
+"""Where an attachment's `Url` points (UNVERIFIED: Exact's own path differs per host; it is read
+with the API's bearer token here)."""
 TYPES = (
     (10, "Verkoopfactuur", 1),
     (20, "Inkoopfactuur", 1),
@@ -121,7 +126,7 @@ def create_attachment(
         raise ODataError(status, "\r\n".join(errors))
     row: Row = {"Document": document["ID"], "FileName": name, "FileSize": len(content), "_content": content}
     store.insert(division, "document_attachments", row)
-    row["Url"] = f"{base}/docs/DocumentAttachment.aspx?ID={row['ID']}"
+    row["Url"] = f"{base}{FILE_PATH}?ID={row['ID']}"
     store.touch("documents", document, AttachmentCount=int(document.get("AttachmentCount") or 0) + 1)
     return row
 
@@ -144,3 +149,16 @@ def linked(division: Division, payload: dict[str, Any], errors: list[str]) -> An
         errors.append("Ongeldige referentie: Document")
         return None
     return document["ID"]
+
+
+def serve(store: Store, ident: str | None) -> Response:
+    """The file of an attachment, by the ID in its `Url`, from whichever division holds it."""
+    try:
+        key = parse_guid(ident)
+    except (TypeError, ValueError):
+        key = None
+    for division in store.divisions.values():
+        row = division.table("document_attachments").get(key) if key else None
+        if row is not None:
+            return Response(200, row["_content"], {"Content-Type": "application/octet-stream"})
+    return ODataError(404, "Not found").response()

@@ -107,12 +107,14 @@ class ExactSandbox(AdminMixin, SandboxServer):
             return self.oauth.authorize(request)
         if request.path == "/api/oauth2/token":
             return self.oauth.token(request)
-        if not request.path.startswith("/api/v1/"):
+        if not request.path.startswith(("/api/v1/", documents.FILE_PATH)):
             return ODataError(404, "Not found").response()
         try:
             access = self.oauth.bearer(request)
         except ODataError as error:
             return error.response()
+        if request.path == documents.FILE_PATH:  # an attachment's `Url`, read with the same token
+            return documents.serve(self.store, request.param("ID"))
         located = self._locate(request.path)
         if located is None:
             head = request.path[len("/api/v1/") :].strip("/").partition("/")[0]

@@ -91,7 +91,7 @@ def pdf(data: dict[str, Any], kind: str) -> bytes:
         f"{title} {_number(data, kind)}",
         f"Date {_date(data, kind)}",
         str(data["invoicee"]["name"]),
-        f"Total {total['amount']} {total['currency']}",
+        f"Total {_amount(total['amount'])} {total['currency']}",
     ]
     shown = "".join(
         f"BT /F1 14 Tf 72 {760 - 24 * index} Td ({_pdf_text(row)}) Tj ET\n" for index, row in enumerate(rows)
