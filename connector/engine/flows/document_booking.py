@@ -192,7 +192,10 @@ class Booking:
                 f"link    {document.key} {document.number}: already in journal {journal} as {found}"
             )
             if not run.dry_run:
-                ours = (earlier := state.ledger_get(document.key)) is not None and earlier.status == "intent"
+                # Written by a run that lost its answer or crashed (an intent was recorded: the row
+                # has a fingerprint) rather than booked by hand: its files are attached too.
+                earlier = state.ledger_get(document.key)
+                ours = earlier is not None and earlier.content_hash is not None and not earlier.done
                 link = state.customer_link_get(document.customer.id)
                 with state.transaction():
                     state.ledger_record_result(
@@ -203,7 +206,7 @@ class Booking:
                         content_hash=item.fingerprint,
                         source_updated_at=document.updated_at,
                     )
-                    if ours:  # booked by a run that crashed before it could say so: its files too
+                    if ours:
                         queue_attachments(run, document, found, link.target_id if link else None)
             return
         try:
