@@ -7,10 +7,14 @@ import dataclasses
 from datetime import date
 from pathlib import Path
 
+import pytest
 from engine_cases import booked_refs, document, rules_for, run
 
+from connector.contract.errors import ConfigurationError
 from connector.contract.plugins import Plugins
 from connector.contract.records import JournalEntry
+from connector.contract.services import ServiceContext, Sink
+from connector.engine.flows.attachments import check_capable
 from connector.rules.model import Rules
 from connector.state.store import StateStore
 from connector.testing import FakeSink, FakeSource
@@ -126,3 +130,17 @@ def test_an_entry_booked_by_hand_is_linked_and_gets_no_files(tmp_path: Path, plu
     report, _ = run(with_attachments(tmp_path, "pdf"), plugins)
     assert report.counts == {"documents.linked": 1}
     assert hand not in FakeSink.attached and FakeSink.attached == {}
+
+
+def test_plugins_that_cannot_attach_stop_the_run_before_anything_is_booked(tmp_path: Path) -> None:
+    class PlainSink(Sink):
+        name = "plain_sink"
+
+    source, sink = (
+        FakeSource({}, ServiceContext("acme", "source")),
+        PlainSink({}, ServiceContext("acme", "sink")),
+    )
+    check_capable(rules_for(tmp_path), source, sink)  # without the setting, nothing is asked of them
+    with pytest.raises(ConfigurationError) as refused:
+        check_capable(with_attachments(tmp_path, "pdf"), source, sink)
+    assert refused.value.message == "sync.attachments is 'pdf', but plain_sink cannot attach files to entries"

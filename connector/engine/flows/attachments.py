@@ -31,12 +31,34 @@ from connector.contract.errors import (
     RetriableError,
 )
 from connector.contract.records import BookedEntry, Document
+from connector.contract.services import Sink, Source
 from connector.engine.run import Run
+from connector.rules.model import Rules
 from connector.state.attachments import QueuedAttachment
 
 log = logging.getLogger("connector.attachments")
 
 RETRY_HINT = "the entry stays booked; the next run tries again, and never attaches a file twice"
+
+
+def check_capable(rules: Rules, source: Source, sink: Sink) -> None:
+    """With `sync.attachments`, both plugins must download and attach: said before anything is
+    synced, not after the bookings."""
+    if not rules.sync.attachment_formats:
+        return
+    missing = [
+        f"{service.name} cannot {verb}"
+        for service, base, method, verb in (
+            (source, Source, "download", "download its documents"),
+            (sink, Sink, "attach", "attach files to entries"),
+        )
+        if getattr(type(service), method) is getattr(base, method)
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"sync.attachments is {rules.sync.attachments!r}, but {' and '.join(missing)}",
+            hint="set sync.attachments to none, or use plugins that can download and attach documents",
+        )
 
 
 def queue_attachments(run: Run, document: Document, entry_id: str, customer_target_id: str | None) -> None:
