@@ -13,6 +13,7 @@ from connector.contract.errors import (
     FatalError,
     NotFound,
     Paused,
+    PeriodClosed,
     PluginError,
     Problem,
     RateLimited,
@@ -26,12 +27,14 @@ from connector.contract.hookspecs import hookimpl
 from connector.contract.records import (
     Address,
     Attachment,
+    AttachmentTarget,
     BookedEntry,
     Customer,
     Discount,
     Document,
     EntryLine,
     Failure,
+    FinancialPeriod,
     JournalEntry,
     Line,
     Payment,
@@ -41,7 +44,7 @@ from connector.contract.records import (
     TaxTotal,
     Totals,
 )
-from connector.contract.services import ReferenceData, ServiceContext, Sink, Source
+from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink, Source
 from connector.contract.steps import Steps
 
 __version__ = "0.1.0"
@@ -50,6 +53,7 @@ __all__ = [
     "Address",
     "ApiError",
     "Attachment",
+    "AttachmentTarget",
     "AuthorizationNeeded",
     "BookedEntry",
     "BudgetExhausted",
@@ -63,6 +67,7 @@ __all__ = [
     "EntryLine",
     "Failure",
     "FatalError",
+    "FinancialPeriod",
     "JournalEntry",
     "Line",
     "NotFound",
@@ -70,9 +75,11 @@ __all__ = [
     "Payment",
     "PaymentStatus",
     "PaymentTerm",
+    "PeriodClosed",
     "PluginError",
     "Problem",
     "RateLimited",
+    "ReadCost",
     "RecordError",
     "RecordFailed",
     "RecordSkipped",

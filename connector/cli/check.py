@@ -23,10 +23,12 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from connector.cli.check_periods import period_notes
 from connector.contract.errors import (
     EXIT_CONFIGURATION,
     EXIT_OK,
@@ -38,7 +40,14 @@ from connector.contract.errors import (
 )
 from connector.contract.plugins import Plugins
 from connector.contract.records import TaxRate
-from connector.contract.services import AccountInfo, CheckNote, PaymentConditionInfo, ReferenceData, Service
+from connector.contract.services import (
+    AccountInfo,
+    CheckNote,
+    PaymentConditionInfo,
+    ReferenceData,
+    Service,
+    Sink,
+)
 from connector.engine.mapping import REVENUE_ACCOUNT, find_code, fraction, key_path, percent
 from connector.engine.payment_terms import code_sort_key
 from connector.engine.preflight import check_mapping, check_tax_rates
@@ -144,6 +153,7 @@ def run_check(
                 result.findings.append(Finding("error", where(rules, "source", message)))
             result.findings += settings_findings(rules, "source", source)
             result.findings += settings_findings(rules, "sink", sink)
+            result.findings += period_findings(rules, sink, state, date.today())
         finally:
             source.close()
             sink.close()
@@ -151,6 +161,11 @@ def run_check(
     result.findings += check_findings(rules, reference, rates)
     result.findings.sort(key=lambda f: (f.problem.line, f.problem.column, f.problem.path))
     return result
+
+
+def period_findings(rules: Rules, sink: Sink, state: StateStore, today: date) -> list[Finding]:
+    notes = period_notes(rules, sink, state, today)
+    return [Finding(severity, where(rules, path, message), hint) for severity, path, message, hint in notes]  # type: ignore[arg-type]
 
 
 def check_findings(rules: Rules, reference: ReferenceData, rates: list[TaxRate] | None) -> list[Finding]:

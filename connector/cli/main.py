@@ -19,6 +19,7 @@ import click
 from connector import __version__
 from connector.cli.inspect_commands import check, history, ledger, status
 from connector.cli.options import Exit, json_option, rules_argument, state_dir_option
+from connector.cli.reconcile import reconcile
 from connector.cli.setup_commands import auth, demo, init, sandbox
 from connector.cli.test_command import test_command
 from connector.contract import secrets
@@ -167,7 +168,7 @@ def run(
     raise Exit(code)
 
 
-for command in (check, status, history, ledger, init, auth, sandbox, demo, test_command):
+for command in (check, status, history, ledger, reconcile, init, auth, sandbox, demo, test_command):
     cli.add_command(command)
 
 

@@ -26,7 +26,7 @@ from connector.state.files import state_dir_for
 from connector.state.ledger import LedgerEntry
 from connector.state.lock import ClientLock, current_holder
 from connector.state.store import RunRow, StateStore
-from connector.watch.worker import next_time, triggered_flows
+from connector.watch.worker import RECONCILE, next_time, triggered_flows
 
 SIDES = ("source", "sink")
 
@@ -229,6 +229,8 @@ def schedule(rules: Rules, runs: list[RunRow], now: datetime) -> list[Scheduled]
     for flow, trigger in triggered_flows(rules, None).items():
         last = next((run.started_at for run in runs if flow in run.flows), None)
         due = next_time(trigger, last) if last is not None else None
+        if flow == RECONCILE:  # not a run: it keeps no history, and waits for its trigger
+            due = next_time(trigger, now)
         if due is not None and due < now:
             due = next_time(trigger, now) if trigger.every is None else now
         found.append(Scheduled(flow, trigger.text, last, due))

@@ -13,6 +13,7 @@ from connector.cli.status import Status, TokenState, saved_report
 from connector.contract.services import DayBudget
 from connector.reporting.render import counted, render_report, status_words, table, when
 from connector.state.store import RunRow
+from connector.watch.worker import RECONCILE
 
 LABEL = 12  # width of the labels in the status overview
 
@@ -99,6 +100,8 @@ def _next_runs(status: Status, now: datetime) -> list[str]:
         lines.append("then runs at once and on its trigger:")
         for item in status.schedule:
             last = f", last {when(item.last_started, now)}" if item.last_started else ", never ran"
+            if item.flow == RECONCILE:  # not at once: only on its trigger, which says when
+                last = f", next {when(item.next_at, now)}, not at start" if item.next_at else ""
             lines.append(f"  {item.flow} {item.trigger}{last}")
         return lines
     pid, host = status.watcher.get("pid", "?"), status.watcher.get("host", "?")

@@ -27,7 +27,7 @@ turns them into terminal output and exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 EXIT_OK = 0
@@ -143,6 +143,18 @@ class RecordSkipped(RecordError):
 
 class RecordFailed(RecordError):
     """The record was tried and refused; it is retried on the next run."""
+
+
+class PeriodClosed(RecordFailed):
+    """The sink refused an entry for its date: the period is closed, or no financial year holds it
+    (`missing_year`). The rule file's `closed_period` says what the engine does then."""
+
+    def __init__(
+        self, message: str, *, day: date, missing_year: bool = False, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.day = day
+        self.missing_year = missing_year
 
 
 class RetriableError(ConnectorError):

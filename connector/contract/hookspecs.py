@@ -15,6 +15,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from connector.contract.errors import Problem
+    from connector.contract.reconciliation import Reconciliation
     from connector.contract.report import RunReport
     from connector.contract.sandboxes import SandboxFactory
     from connector.contract.services import Sink, Source
@@ -96,4 +97,13 @@ def run_finished(rules: Rules, report: RunReport) -> None:
 
     Called once per run, also when the run stopped on an error (then ``report.error`` is set).
     Notifications (log, webhook, e-mail) hang on this hook. Return nothing.
+    """
+
+
+@hookspec
+def reconcile_finished(rules: Rules, result: Reconciliation) -> None:
+    """`connector reconcile` compared a period for ``rules.client`` (by hand, or on watch mode's
+    ``triggers.reconcile``); ``result`` holds its differences and totals (``result.to_dict()`` is
+    the JSON of ``reconcile --json``). Not called for a dry run. Notifications hang on this hook
+    too. Return nothing.
     """

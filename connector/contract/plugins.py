@@ -18,6 +18,7 @@ import pluggy
 
 from connector.contract import hookspecs
 from connector.contract.errors import PluginError, Problem
+from connector.contract.reconciliation import Reconciliation
 from connector.contract.report import RunReport
 from connector.contract.sandboxes import SandboxFactory
 from connector.contract.services import Service, Sink, Source
@@ -130,6 +131,9 @@ class Plugins:
 
     def run_finished(self, rules: Rules, report: RunReport) -> None:
         self._observe(self.manager.hook.run_finished, rules=rules, report=report)
+
+    def reconcile_finished(self, rules: Rules, result: Reconciliation) -> None:
+        self._observe(self.manager.hook.reconcile_finished, rules=rules, result=result)
 
     def _observe(self, hook: pluggy.HookCaller, **kwargs: Any) -> None:
         """Call an observer hook; one failing observer never stops a sync or the others."""

@@ -199,6 +199,53 @@ class JournalEntry:
 
 
 @dataclass(frozen=True)
+class FinancialPeriod:
+    """One period of the sink's period-date table (a month or a quarter of a financial year)."""
+
+    year: int
+    number: int
+    start: date
+    end: date  # the period's last day
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.number} ({self.start.isoformat()} to {self.end.isoformat()})"
+
+
+@dataclass(frozen=True)
+class BookedEntry:
+    """An entry as the target's books hold it, read back to prove them (`connector reconcile`).
+
+    Amounts are as the document prints them, like `JournalEntry`'s: a credit note's are positive and
+    the sink undoes its own sign convention when reading (one booked the wrong way round by hand
+    reads negative, and shows as a difference). `paid` is None when the sink cannot tell.
+    """
+
+    id: str
+    journal: str
+    kind: DocumentKind
+    your_ref: str
+    customer_target_id: str
+    date: date
+    currency: str
+    lines: tuple[EntryLine, ...]
+    number: str = ""  # the target's own entry number, for people
+    exchange_rate: Decimal | None = None  # as `JournalEntry.exchange_rate`
+    paid: bool | None = None
+    amount_open: Decimal | None = None
+
+    @property
+    def total_excluding(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+    @property
+    def total_vat(self) -> Decimal:
+        return sum((line.vat_amount for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
 class PaymentStatus:
     """What the sink knows of an entry's receivable: paid in full or not, and when."""
 
@@ -234,8 +281,8 @@ class Attachment:
 
 
 @dataclass(frozen=True)
-class BookedEntry:
-    """A document the target has booked, as the ledger knows it: what files are attached to."""
+class AttachmentTarget:
+    """A document the target has booked, as the ledger knows it: the entry its files go on."""
 
     document_key: str
     kind: DocumentKind

@@ -17,17 +17,20 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal
 
 import httpx
 
+from connector.contract.errorlog import ErrorLog, MemoryErrorLog
 from connector.contract.records import (
     Attachment,
     AttachmentFormat,
+    AttachmentTarget,
     BookedEntry,
     Customer,
     Document,
     DocumentKind,
+    FinancialPeriod,
     JournalEntry,
     Payment,
     PaymentStatus,
@@ -40,28 +43,6 @@ from connector.contract.tokens import MemoryTokenStore, TokenStore
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class ErrorLog(Protocol):
-    """Where error answers are remembered per endpoint, across runs (the circuit breaker's memory)."""
-
-    def record(self, service: str, endpoint: str, at: datetime) -> None: ...
-
-    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
-        """How many errors since `since`, and when the oldest of them was."""
-        ...
-
-
-class MemoryErrorLog:
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str, datetime]] = []
-
-    def record(self, service: str, endpoint: str, at: datetime) -> None:
-        self.errors.append((service, endpoint, at))
-
-    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
-        moments = [at for s, e, at in self.errors if s == service and e == endpoint and at >= since]
-        return len(moments), min(moments, default=None)
 
 
 @dataclass(frozen=True)
@@ -159,6 +140,17 @@ class Service:
 
 
 @dataclass(frozen=True)
+class ReadCost:
+    """What reading a period's records costs, found out cheaply before reading them: how many there
+    are and the calls reading them takes in all, counting included (`spent` of them were spent
+    finding out); an upper bound where the service cannot say exactly."""
+
+    records: int
+    calls: int
+    spent: int = 0
+
+
+@dataclass(frozen=True)
 class Listed:
     """One document as a source's list shows it, before its details are read: enough to tell
     whether reading it would be a call spent on nothing new."""
@@ -238,12 +230,21 @@ class Source(Service):
         """The documents with these `Document.key`s (to retry earlier failures)."""
         raise NotImplementedError
 
-    download_calls: ClassVar[int] = 1
-    """API calls one `download` makes, for the plan's estimate."""
+    download_calls: ClassVar[int] = 1  # API calls one `download` makes, for the plan's estimate
 
-    def download(self, document: BookedEntry, format: AttachmentFormat) -> Attachment:
+    def download(self, document: AttachmentTarget, format: AttachmentFormat) -> Attachment:
         """The booked document rendered as `format` (`sync.attachments`), to attach to its entry."""
         raise NotImplementedError(f"{self.name} cannot download its documents")
+
+    def count_booked(self, kinds: Iterable[DocumentKind], start: date, end: date) -> ReadCost:
+        """How many booked documents are dated `start` to `end` (both included), and what
+        `booked_documents` will cost for them; what counting read is kept for that read."""
+        raise NotImplementedError(f"{self.name} cannot read a period's documents")
+
+    def booked_documents(self, kinds: Iterable[DocumentKind], start: date, end: date) -> Iterator[Document]:
+        """The booked documents of the configured department dated `start` to `end` (both included),
+        each with its customer filled in (`connector reconcile` compares them with the books)."""
+        raise NotImplementedError(f"{self.name} cannot read a period's documents")
 
     def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
         """Register a payment of the amount still due, dated `paid_on`; return the payment, or None
@@ -338,6 +339,10 @@ class Sink(Service):
         """Create (`existing_id` None) or update the account of `customer`; return its id."""
         raise NotImplementedError
 
+    def financial_periods(self) -> list[FinancialPeriod]:
+        """The sink's period-date table, oldest first (for `closed_period` and `check`)."""
+        raise NotImplementedError
+
     def existing_entries(
         self, wanted: Iterable[tuple[str, DocumentKind, str]]
     ) -> dict[tuple[str, DocumentKind, str], str]:
@@ -348,17 +353,25 @@ class Sink(Service):
         """Book one entry; return its id in the target."""
         raise NotImplementedError
 
-    def attach(self, entry: BookedEntry, files: Sequence[Attachment], steps: Steps) -> str:
+    def attach(self, entry: AttachmentTarget, files: Sequence[Attachment], steps: Steps) -> str:
         """Attach `files` to the booked `entry`; return the id of what holds them in the target.
-
-        Record each call in `steps` (begin before, finish after; see `connector.contract.steps`):
-        a rerun after a crash or an unknown outcome calls again with the same `steps`, and must
-        neither repeat a finished step nor make a begun one again without looking first."""
+        Record each call in `steps` (`connector.contract.steps`): a rerun calls again with the same
+        steps, and must neither repeat a finished step nor redo a begun one without looking first."""
         raise NotImplementedError(f"{self.name} cannot attach files to entries")
 
     def attach_calls(self, files: int) -> int:
         """API calls `attach` makes for `files` files when nothing was begun, for the plan's estimate."""
         raise NotImplementedError(f"{self.name} cannot attach files to entries")
+
+    def count_entries(self, journals: Collection[str], start: date, end: date) -> ReadCost:
+        """How many entries of `journals` are dated `start` to `end` (both included), and what
+        `booked_entries` will cost for them."""
+        raise NotImplementedError(f"{self.name} cannot read a period's entries")
+
+    def booked_entries(self, journals: Collection[str], start: date, end: date) -> list[BookedEntry]:
+        """Every entry of `journals` dated `start` to `end` (both included), whoever booked it, with
+        its lines and what is still open of it (`connector reconcile` compares them with the source)."""
+        raise NotImplementedError(f"{self.name} cannot read a period's entries")
 
     def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
         """Receivables whose payment state changed since `cursor`, and the new cursor."""

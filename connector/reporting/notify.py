@@ -7,6 +7,10 @@ failed or skipped something are POSTed there as JSON, with a short timeout and a
 library). A notification never blocks or fails a sync: a webhook or mail server that does not answer
 is logged and forgotten. The webhook URL often carries a secret in its path, so only its scheme and
 host are ever logged.
+
+After every `connector reconcile` (by hand, or watch mode's `triggers.reconcile`) the verdict goes
+to the log, and to the webhook (`reconcile.finished`, the JSON of `reconcile --json`) and by
+e-mail (the table), whether the books agree or not: proving them is the point.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from connector.contract.hookspecs import hookimpl
+from connector.contract.reconciliation import Reconciliation
 from connector.contract.report import RunReport
 from connector.contract.secrets import mask
+from connector.reporting.reconciliation import render as render_reconciliation
 from connector.reporting.render import render_report
 from connector.rules.model import Rules
 
@@ -132,3 +138,18 @@ class Notifier:
             post_json(url, {"event": "run.finished", **report.to_dict()}, transport=self.transport)
         if rules.notify.email and worth_reporting(report):
             send_email(rules.notify.email, email_subject(rules, report), render_report(report))
+
+    @hookimpl
+    def reconcile_finished(self, rules: Rules, result: Reconciliation) -> None:
+        verdict = "the books agree" if result.agrees else f"{len(result.differences)} difference(s)"
+        period = f"{result.start.isoformat()} to {result.end.isoformat()}"
+        log.info("%s: reconcile %s: %s", rules.client, period, verdict)
+        url = rules.notify.webhook
+        if url:
+            payload = {"event": "reconcile.finished", "client": rules.client, **result.to_dict()}
+            post_json(url, payload, transport=self.transport)
+        if rules.notify.email:
+            subject = (
+                f"connector {rules.client}: reconcile {period}: {'agrees' if result.agrees else 'DIFFERENT'}"
+            )
+            send_email(rules.notify.email, subject, render_reconciliation(result, {}))

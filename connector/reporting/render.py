@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 
 from connector.contract.report import RunReport
@@ -86,16 +86,24 @@ def counted(counts: dict[str, int], *, dry_run: bool = False) -> dict[str, list[
     return groups
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Columns padded to their widest cell, a rule under the headers; "-" for an empty cell."""
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: Collection[int] = ()) -> str:
+    """Columns padded to their widest cell, a rule under the headers; "-" for an empty cell. The
+    columns numbered in `right` (amounts) are aligned to the right."""
     body = [["-" if cell is None or cell == "" else str(cell) for cell in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in body:
         for index, cell in enumerate(row):
             widths[index] = max(widths[index], len(cell))
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in body]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    lines = [line(headers), "  ".join("-" * w for w in widths)]
+    lines += [line(row) for row in body]
     return "\n".join(lines)
 
 

@@ -100,6 +100,7 @@ def build(
         fields=MappingProxyType(
             {name: Template(name, source, *parsed.where(("fields", name))) for name, source in fields.items()}
         ),
+        closed_period=data.get("closed_period", "fail"),
         triggers=Triggers(
             **{flow: parse_trigger(text) for flow, text in triggers.items() if flow != "immediate"},
             immediate=immediate(triggers.get("immediate")),

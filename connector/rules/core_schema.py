@@ -35,8 +35,8 @@ def _boolean(description: str, default: bool) -> dict[str, Any]:
 
 def _trigger(flow: str) -> dict[str, Any]:
     return _string(
-        f"When the {flow} flow runs in watch mode: `every N minutes`, `every N hours` or "
-        "`daily at HH:MM`. Leave it out to run this flow only by hand.",
+        f"When the {flow} flow runs in watch mode: `every N minutes`, `every N hours`, "
+        "`daily at HH:MM` or `monthly on day N at HH:MM`. Leave it out to run this flow only by hand.",
         "every 15 minutes",
         "every 2 hours",
         "daily at 02:00",
@@ -171,6 +171,14 @@ def core_schema() -> dict[str, Any]:
                 "discount.",
                 "7080",
             ),
+            "closed_period": {
+                "type": "string",
+                "enum": ["fail", "next_open"],
+                "default": "fail",
+                "description": "A document dated in a period the sink has closed (or in a financial year "
+                "it lacks): `fail` reports it and books nothing; `next_open` books it on the first day of "
+                "the first open period after it, its own date kept in the description.",
+            },
             "payment_terms": {
                 "type": "object",
                 "description": "Which payment condition each invoice gets in the sink.",
@@ -217,6 +225,12 @@ def core_schema() -> dict[str, Any]:
                 "description": "Schedules of watch mode. A flow without a trigger runs only by hand.",
                 "properties": {
                     **{flow: _trigger(flow) for flow in FLOWS},
+                    "reconcile": _string(
+                        "When watch mode runs `connector reconcile` of the month before and sends its "
+                        "result with the notifications: `monthly on day N at HH:MM` (any trigger form "
+                        "works). Leave it out to reconcile only by hand.",
+                        "monthly on day 2 at 06:00",
+                    ),
                     "immediate": {
                         "type": "object",
                         "description": "Also sync a document moments after it is booked: the source "

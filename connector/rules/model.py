@@ -91,11 +91,13 @@ class Template:
 
 @dataclass(frozen=True)
 class Trigger:
-    """When a flow runs in watch mode: `every 15 minutes`, `every 2 hours`, `daily at 02:00`."""
+    """When a flow runs in watch mode: `every 15 minutes`, `every 2 hours`, `daily at 02:00`,
+    `monthly on day 2 at 06:00` (`daily_at` is then the time of that day)."""
 
     text: str
     every: timedelta | None = None
     daily_at: time | None = None
+    monthly_on: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Triggers:
     documents: Trigger | None = None
     payments: Trigger | None = None
     customers: Trigger | None = None
+    reconcile: Trigger | None = None  # `connector reconcile` of the month before, with the notifications
     immediate: Immediate | None = None
 
     def get(self, flow: FlowName) -> Trigger | None:
@@ -143,6 +146,7 @@ class Rules:
     revenue_account: str | None = None
     discount_account: str | None = None
     fields: Mapping[str, Template] = field(default_factory=frozen_mapping)
+    closed_period: Literal["fail", "next_open"] = "fail"
     triggers: Triggers = field(default_factory=Triggers)
     notify: Notify = field(default_factory=Notify)
     path: Path | None = None

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, cast
 
-from connector.contract.records import AttachmentFormat, BookedEntry, DocumentKind
+from connector.contract.records import AttachmentFormat, AttachmentTarget, DocumentKind
 from connector.state.ledger import StoreMembers, from_text
 
 AttachmentStatus = Literal["queued", "attached", "failed"]
@@ -35,7 +35,7 @@ AttachmentStatus = Literal["queued", "attached", "failed"]
 class QueuedAttachment:
     """A booked document whose files are to be attached (or were), with its latest failure."""
 
-    entry: BookedEntry
+    entry: AttachmentTarget
     formats: tuple[AttachmentFormat, ...]
     status: AttachmentStatus
     target_id: str | None
@@ -47,7 +47,7 @@ class QueuedAttachment:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> QueuedAttachment:
         day = row["entry_date"]
-        entry = BookedEntry(
+        entry = AttachmentTarget(
             document_key=row["source_key"],
             kind=cast(DocumentKind, row["kind"]),
             number=row["number"],
@@ -106,7 +106,7 @@ class StoredSteps:
 class AttachmentTables(StoreMembers):
     """The attachment methods of `StateStore`."""
 
-    def attachment_queue(self, entry: BookedEntry, formats: Iterable[AttachmentFormat]) -> None:
+    def attachment_queue(self, entry: AttachmentTarget, formats: Iterable[AttachmentFormat]) -> None:
         """Queue the files of a booked document. One already queued or attached for the same entry
         is left as it is (a relink never attaches twice); a new entry of the document (booked again
         after `ledger unlink`, its old entry deleted) gets its files anew, from the first step."""

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from connector.contract.records import CENT, Attachment, BookedEntry, Customer, Document, JournalEntry
+from connector.contract.records import CENT, Attachment, AttachmentTarget, Customer, Document, JournalEntry
 from connector.contract.services import ReferenceData, Service, Sink, Source
 from connector.contract.steps import MemorySteps
 
@@ -76,7 +76,7 @@ class SourceContract:
     ) -> None:
         """Skipped for a source that cannot render its documents (`sync.attachments` stays `none`)."""
         first = documents[0]
-        booked = BookedEntry(first.key, first.kind, first.number, "contract-entry")
+        booked = AttachmentTarget(first.key, first.kind, first.number, "contract-entry")
         for file_format in ("pdf", "ubl"):
             before = source.calls_used
             try:
@@ -90,6 +90,15 @@ class SourceContract:
         newest = max(d.updated_at for d in documents if d.updated_at)
         later = list(source.documents(kinds=("invoice",), start_date=EARLY, updated_since=newest))
         assert all(d.updated_at and d.updated_at >= newest for d in later)
+
+    def test_a_period_holds_the_documents_dated_in_it_as_counted(
+        self, source: Source, documents: list[Document]
+    ) -> None:
+        day = documents[0].date
+        wanted = {d.key for d in documents if d.date == day}
+        cost = source.count_booked(("invoice", "credit_note"), day, day)
+        found = {d.key for d in source.booked_documents(("invoice", "credit_note"), day, day)}
+        assert found == wanted and cost.records == len(wanted) and cost.calls >= cost.spent
 
 
 class SinkContract:
@@ -122,6 +131,16 @@ class SinkContract:
         assert sink.existing_entries([key]) == {key: target}
         assert sink.existing_entries([(entry.journal, entry.kind, "CONTRACT-NONE")]) == {}
 
+    def test_a_booked_entry_reads_back_in_its_period_as_booked(self, sink: Sink) -> None:
+        entry = self.entry(sink, "CONTRACT-2")
+        target = sink.book(entry)
+        cost = sink.count_entries([entry.journal], entry.date, entry.date)
+        [found] = [e for e in sink.booked_entries([entry.journal], entry.date, entry.date) if e.id == target]
+        assert cost.records >= 1 and cost.calls >= cost.spent
+        assert (found.kind, found.your_ref, found.date) == (entry.kind, entry.your_ref, entry.date)
+        wanted = [(line.vat_code.strip(), line.amount, line.vat_amount) for line in entry.lines]
+        assert [(line.vat_code.strip(), line.amount, line.vat_amount) for line in found.lines] == wanted
+
     def test_an_unknown_customer_is_not_found(self, sink: Sink) -> None:
         stranger = Customer("contract-x", "company", "Nobody At All BV", vat_number="XX000000000")
         assert sink.find_customer(stranger, ["vat_number"]) is None
@@ -129,7 +148,7 @@ class SinkContract:
     def test_attaching_costs_what_it_announces_and_never_twice_with_the_same_steps(self, sink: Sink) -> None:
         """Skipped for a sink that cannot attach files (`sync.attachments` then stays `none`)."""
         entry = self.entry(sink, "CONTRACT-2")
-        booked = BookedEntry(
+        booked = AttachmentTarget(
             "invoice:contract-2", "invoice", "CONTRACT-2", sink.book(entry), entry.customer_target_id
         )
         files = [Attachment("pdf", "contract-2.pdf", "application/pdf", b"%PDF-1.4 contract")]

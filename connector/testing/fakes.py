@@ -17,7 +17,7 @@ from connector.contract.errors import ApiError, BudgetExhausted, RetriableError
 from connector.contract.records import (
     Attachment,
     AttachmentFormat,
-    BookedEntry,
+    AttachmentTarget,
     Customer,
     Document,
     DocumentKind,
@@ -111,7 +111,7 @@ class FakeSource(Source):
         wanted = set(keys)
         return (d for d in self.documents_queue if d.key in wanted)
 
-    def download(self, document: BookedEntry, format: AttachmentFormat) -> Attachment:
+    def download(self, document: AttachmentTarget, format: AttachmentFormat) -> Attachment:
         self.read.append(f"download {format} {document.document_key}")
         name = f"{document.number.replace(' / ', '-')}.{'pdf' if format == 'pdf' else 'xml'}"
         return Attachment(format, name, "application/octet-stream", f"{format} {document.number}".encode())
@@ -218,7 +218,7 @@ class FakeSink(Sink):
             raise RetriableError("no answer (response dropped after the write was committed)")
         return entry_id
 
-    def attach(self, entry: BookedEntry, files: Sequence[Attachment], steps: Steps) -> str:
+    def attach(self, entry: AttachmentTarget, files: Sequence[Attachment], steps: Steps) -> str:
         """One write per attachment (all its files at once), recorded as the step `files`."""
         if steps.done("files") is None:
             self._spend()

@@ -16,7 +16,9 @@ from connector.contract import secrets
 from connector.contract.errors import ConnectorError
 from connector.contract.plugins import Plugins
 from connector.contract.services import Sink, Source
+from connector.engine.reconcile_run import last_month, reconcile_once
 from connector.engine.runner import FLOW_ORDER, build_services, run_once
+from connector.reporting.reconciliation import render as render_reconciliation
 from connector.reporting.render import render_report
 from connector.rules.model import Rules, Trigger
 from connector.state.files import state_dir_for
@@ -27,6 +29,7 @@ from connector.watch.listener import BookedListener
 log = logging.getLogger("connector.watch")
 
 TICK = 0.2  # how often a worker looks at the clock
+RECONCILE = "reconcile"  # not a flow of a run: `connector reconcile` of the month before
 
 
 def utcnow() -> datetime:
@@ -34,7 +37,8 @@ def utcnow() -> datetime:
 
 
 def next_time(trigger: Trigger, after: datetime) -> datetime:
-    """The first moment strictly after `after` at which `trigger` is due (daily times are local)."""
+    """The first moment strictly after `after` at which `trigger` is due (daily and monthly times
+    are local)."""
     if trigger.every is not None:
         return after + trigger.every
     assert trigger.daily_at is not None
@@ -42,6 +46,12 @@ def next_time(trigger: Trigger, after: datetime) -> datetime:
     candidate = local.replace(
         hour=trigger.daily_at.hour, minute=trigger.daily_at.minute, second=0, microsecond=0
     )
+    if trigger.monthly_on is not None:
+        candidate = candidate.replace(day=trigger.monthly_on)
+        if candidate <= local:
+            month = candidate.month % 12 + 1
+            candidate = candidate.replace(year=candidate.year + (month == 1), month=month)
+        return candidate.astimezone(UTC)
     if candidate <= local:
         candidate += timedelta(days=1)
     return candidate.astimezone(UTC)
@@ -53,6 +63,8 @@ def triggered_flows(rules: Rules, only: str | None) -> dict[str, Trigger]:
         del flows["customers"]
     if only:
         flows = {flow: trigger for flow, trigger in flows.items() if flow == only}
+    elif rules.triggers.reconcile is not None:
+        flows[RECONCILE] = rules.triggers.reconcile
     return flows
 
 
@@ -217,6 +229,8 @@ class ClientWorker:
         now = self.clock()
         flows = triggered_flows(rules, self.only)
         self.due = dict.fromkeys(flows, now)
+        if RECONCILE in flows:  # a month's proof is not made at every start, only on its trigger
+            self.due[RECONCILE] = next_time(flows[RECONCILE], now)
         if not flows:
             log.warning("%s: no trigger in the rule file: watch mode runs nothing for it", rules.client)
 
@@ -224,12 +238,52 @@ class ClientWorker:
         while not (self.stop_all.is_set() or self.removed.is_set()):
             now = self.clock()
             with self._guard:
-                ready = [flow for flow in FLOW_ORDER if flow in self.due and self.due[flow] <= now]
+                ready = [
+                    flow for flow in (*FLOW_ORDER, RECONCILE) if flow in self.due and self.due[flow] <= now
+                ]
             if ready:
                 self._run(ready)
                 continue
             self.stop_all.wait(TICK)
         log.info("%s: stopped", self.client)
+
+    def _guarded(self, rules: Rules, what: str, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except ConnectorError as error:  # one client's failure never stops another
+            self.echo(f"{rules.client}: {what} failed: {secrets.mask(error.message)}")
+            if error.hint:
+                self.echo(f"  what to do: {secrets.mask(error.hint)}")
+        except Exception as error:
+            log.exception("%s: unexpected error in a %s", rules.client, what)
+            self.echo(f"{rules.client}: {what} failed unexpectedly: {secrets.mask(repr(error))}")
+
+    def _sync(self, rules: Rules, flows: list[str]) -> None:
+        report, _ = run_once(
+            rules,
+            self.plugins,
+            flows=flows,
+            state_dir=self.state_dir,
+            context_overrides=self.context_overrides,
+            lock=False,
+            stop=self.stop_all,
+        )
+        self.echo(render_report(report))
+
+    def _reconcile(self, rules: Rules) -> None:
+        """The month before today's, proven; the notifications send the result (`reconcile_finished`)."""
+        start, end = last_month(self.clock().astimezone().date())
+        outcome = reconcile_once(
+            rules,
+            self.plugins,
+            start,
+            end,
+            state_dir=self.state_dir,
+            lock=False,
+            context_overrides=self.context_overrides,
+        )
+        if outcome.result is not None:
+            self.echo(f"{rules.client}: " + render_reconciliation(outcome.result, outcome.estimate.titles))
 
     def _run(self, flows: list[str]) -> None:
         with self._guard:
@@ -237,23 +291,11 @@ class ClientWorker:
             rules = self.rules
         started = self.clock()
         try:
-            report, _ = run_once(
-                rules,
-                self.plugins,
-                flows=flows,
-                state_dir=self.state_dir,
-                context_overrides=self.context_overrides,
-                lock=False,
-                stop=self.stop_all,
-            )
-            self.echo(render_report(report))
-        except ConnectorError as error:  # one client's failure never stops another
-            self.echo(f"{rules.client}: run failed: {secrets.mask(error.message)}")
-            if error.hint:
-                self.echo(f"  what to do: {secrets.mask(error.hint)}")
-        except Exception as error:
-            log.exception("%s: unexpected error in a run", rules.client)
-            self.echo(f"{rules.client}: run failed unexpectedly: {secrets.mask(repr(error))}")
+            sync = [flow for flow in flows if flow != RECONCILE]
+            if sync:
+                self._guarded(rules, "run", lambda: self._sync(rules, sync))
+            if RECONCILE in flows:
+                self._guarded(rules, "reconcile", lambda: self._reconcile(rules))
         finally:
             self.runs += 1
             triggers = triggered_flows(rules, self.only)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from connector import hookimpl
 from connector.contract import hookspecs
 from connector.contract.errors import PluginError, Problem
 from connector.contract.plugins import Plugins
+from connector.contract.reconciliation import Reconciliation
 from connector.contract.report import RunReport
 from connector.contract.services import Sink, Source
 from connector.rules.model import Rules
@@ -167,6 +168,27 @@ def test_hook_run_finished_survives_a_failing_observer(plugins: Callable[[object
     report = RunReport(client="acme", flows=("documents",), started_at=datetime.now(UTC))
     loaded.run_finished(make_rules(), report)
     assert seen == ["success"]
+
+
+def test_hook_reconcile_finished_hears_each_result_and_survives_a_failing_observer(
+    plugins: Callable[[object], Plugins],
+) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    class Broken:
+        @hookimpl
+        def reconcile_finished(self, rules: Rules, result: Reconciliation) -> None:
+            raise RuntimeError("observer bug")
+
+    class Recorder:
+        @hookimpl
+        def reconcile_finished(self, rules: Rules, result: Reconciliation) -> None:
+            seen.append((rules.client, result.agrees))
+
+    plugins(Broken())
+    loaded = plugins(Recorder())
+    loaded.reconcile_finished(make_rules(), Reconciliation(date(2027, 2, 1), date(2027, 2, 28), (), (), 0, 0))
+    assert seen == [("acme", True)]
 
 
 def test_a_misspelled_hook_fails_loudly() -> None:

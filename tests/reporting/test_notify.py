@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
+from connector.contract.reconciliation import Difference, Reconciliation
 from connector.contract.report import RunReport
+from connector.reporting import notify
 from connector.reporting.notify import Notifier, masked, post_json
 from connector.rules.model import Notify, PluginSection, Rules
 from connector.testing.rules import make_rules
@@ -57,6 +59,35 @@ def test_without_notify_paid_only_the_report_goes_out() -> None:
     transport, received = recorder()
     Notifier(transport).run_finished(rules(SECRET_URL, paid=False), report_with_payment())
     assert [payload["event"] for payload in received] == ["run.finished"]
+
+
+def test_a_reconcile_result_is_posted_and_mailed_whether_the_books_agree_or_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    transport, received = recorder()
+    mails: list[tuple[str, str]] = []
+    monkeypatch.setattr(notify, "send_email", lambda settings, subject, body: mails.append((subject, body)))
+    missing = Difference(
+        "missing_in_sink", "not booked: tax rate '12%' is not mapped", "invoice:1", "2027 / 3"
+    )
+    month = (date(2027, 2, 1), date(2027, 2, 28))
+    settings = dataclasses.replace(
+        rules(SECRET_URL), notify=Notify(webhook=SECRET_URL, email={"to": ["a@b.example"]})
+    )
+
+    Notifier(transport).reconcile_finished(settings, Reconciliation(*month, (missing,), (), 1, 0))
+    Notifier(transport).reconcile_finished(settings, Reconciliation(*month, (), (), 1, 1))
+
+    assert [(p["event"], len(p["differences"])) for p in received] == [  # type: ignore[arg-type]
+        ("reconcile.finished", 1),
+        ("reconcile.finished", 0),
+    ]
+    assert received[0]["period"] == {"from": "2027-02-01", "to": "2027-02-28"}
+    assert [subject for subject, _ in mails] == [
+        "connector acme: reconcile 2027-02-01 to 2027-02-28: DIFFERENT",
+        "connector acme: reconcile 2027-02-01 to 2027-02-28: agrees",
+    ]
+    assert "missing in sink    2027 / 3: not booked: tax rate '12%' is not mapped" in mails[0][1]
 
 
 def test_a_quiet_run_posts_nothing() -> None:

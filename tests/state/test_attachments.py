@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from connector.contract.records import BookedEntry
+from connector.contract.records import AttachmentTarget
 from connector.state.store import StateStore
 
-ENTRY = BookedEntry("invoice:a1", "invoice", "2026 / 1", "entry-1", "account-1", date(2026, 3, 2))
+ENTRY = AttachmentTarget("invoice:a1", "invoice", "2026 / 1", "entry-1", "account-1", date(2026, 3, 2))
 
 
 def test_a_queued_document_waits_until_attached_and_is_then_never_queued_again(state_dir: Path) -> None:
@@ -53,7 +53,9 @@ def test_a_document_booked_again_on_a_new_entry_gets_its_files_anew(state_dir: P
         store.attachment_queue(ENTRY, ("pdf",))
         store.attachment_steps("invoice:a1").finish("document", "document-1")
         store.attachment_done("invoice:a1", "document-1")
-        again = BookedEntry("invoice:a1", "invoice", "2026 / 1", "entry-2", "account-1", date(2026, 3, 2))
+        again = AttachmentTarget(
+            "invoice:a1", "invoice", "2026 / 1", "entry-2", "account-1", date(2026, 3, 2)
+        )
         store.attachment_queue(again, ("pdf",))
         (waiting,) = store.attachments_waiting()
         assert waiting.entry.entry_id == "entry-2" and waiting.status == "queued"

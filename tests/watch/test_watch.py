@@ -111,3 +111,55 @@ def test_daily_triggers_are_due_at_the_next_local_time() -> None:
     due = watch.next_time(trigger, after)
     local = due.astimezone()
     assert (local.hour, local.minute) == (2, 0) and timedelta(0) < due - after <= timedelta(days=1)
+
+
+def test_monthly_triggers_are_due_on_their_day_of_the_next_month_when_past() -> None:
+    trigger = parse_trigger("monthly on day 2 at 06:00")
+    local = datetime(2027, 3, 2, 5, 0).astimezone()
+    assert watch.next_time(trigger, local).astimezone() == local.replace(hour=6)
+    assert watch.next_time(trigger, local.replace(hour=7)).astimezone() == local.replace(
+        month=4, day=2, hour=6
+    )
+    assert watch.next_time(trigger, local.replace(month=12, day=5)).astimezone() == local.replace(
+        year=2028, month=1, day=2, hour=6
+    )
+
+
+def test_a_monthly_day_every_month_has_is_required() -> None:
+    with pytest.raises(ValueError, match="the day must be 1 to 28"):
+        parse_trigger("monthly on day 31 at 06:00")
+
+
+def test_reconcile_runs_on_its_trigger_not_at_start_and_proves_the_month_before(
+    tmp_path: Path, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proven: list[tuple[Any, Any]] = []
+
+    def fake_reconcile(rules: Rules, plugins: Any, start: Any, end: Any, **options: Any) -> Any:
+        proven.append((start, end))
+        assert options["lock"] is False, "watch mode holds the client's lock"
+        return type("Outcome", (), {"result": None})()
+
+    monkeypatch.setattr(watch, "reconcile_once", fake_reconcile)
+    start = datetime(2027, 3, 1, 12, 0).astimezone()
+    clock = FakeClock(start)
+    worker = worker_for(tmp_path, clock)
+    worker.rules = make_rules(
+        source=PluginSection("a"),
+        sink=PluginSection("b"),
+        triggers=Triggers(
+            documents=parse_trigger("every 15 minutes"), reconcile=parse_trigger("monthly on day 2 at 06:00")
+        ),
+        path=tmp_path / "acme.yaml",
+    )
+    worker.start()
+    try:
+        eventually(lambda: recorder.runs == [("documents",)])
+        assert proven == [] and worker.due["reconcile"] == start.replace(day=2, hour=6, minute=0)
+        clock.advance(18 * 3600)
+        eventually(lambda: len(proven) == 1)
+        assert proven == [(datetime(2027, 2, 1).date(), datetime(2027, 2, 28).date())]
+        assert worker.due["reconcile"] == start.replace(month=4, day=2, hour=6, minute=0)
+    finally:
+        worker.stop_all.set()
+        worker.join(5)

@@ -30,7 +30,7 @@ from connector.contract.errors import (
     RecordError,
     RetriableError,
 )
-from connector.contract.records import BookedEntry, Document
+from connector.contract.records import AttachmentTarget, Document
 from connector.contract.services import Sink, Source
 from connector.engine.run import Run
 from connector.rules.model import Rules
@@ -66,7 +66,7 @@ def queue_attachments(run: Run, document: Document, entry_id: str, customer_targ
     formats = run.rules.sync.attachment_formats
     if not formats or run.dry_run:
         return
-    entry = BookedEntry(
+    entry = AttachmentTarget(
         document.key, document.kind, document.number, entry_id, customer_target_id, document.date
     )
     run.state.attachment_queue(entry, formats)

@@ -33,6 +33,7 @@ from connector.contract.records import Document, DocumentKind
 from connector.contract.services import ReferenceData
 from connector.engine.fingerprint import content_hash
 from connector.engine.flows.attachments import queue_attachments
+from connector.engine.flows.closed_periods import ClosedPeriods
 from connector.engine.flows.customer_links import CustomerLinker
 from connector.engine.flows.document_reader import encode
 from connector.engine.flows.document_retry import Conditions
@@ -84,6 +85,7 @@ class Booking:
         self.templates = Templates(run.rules)
         self.linker = CustomerLinker(run.rules, run.state, run.sink, run.report, run.dry_run, run.plan)
         self.waiting: set[str] = set()  # failed this run, parked until what they wait for changes
+        self.periods = ClosedPeriods(run)
 
     def fail(self, document: Document, error: RecordError, lasting: bool = True) -> None:
         """A document that cannot go through; one that fails for a reason that lasts is parked with
@@ -233,10 +235,16 @@ class Booking:
             )
             killpoints.reached("documents.after_intent")
             try:
-                target = run.sink.book(entry)
+                target, booked = self.periods.book(entry)
             except Paused:  # refused before it was sent: no write is in doubt
                 state.ledger_withdraw_intent(document.key, earlier.status if earlier else None)
                 raise
+            if booked.date != entry.date:
+                report.notices.append(
+                    f"{document.number} is dated {entry.date.isoformat()}, in a period that is closed in "
+                    f"the target: booked on {booked.date.isoformat()}, the first open period "
+                    "(closed_period: next_open)"
+                )
             killpoints.reached("documents.after_write")
             with state.transaction():  # the files are queued with the booking, or neither is recorded
                 state.ledger_record_result(document.key, target, "booked", number=document.number)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from connector.contract.errors import ApiError
-from connector.contract.records import Attachment, BookedEntry
+from connector.contract.records import Attachment, AttachmentTarget
 from connector.contract.steps import Steps
 from connector.testing import killpoints
 
@@ -44,12 +44,12 @@ def calls(files: int) -> int:
     return 2 + files
 
 
-def subject(entry: BookedEntry) -> str:
+def subject(entry: AttachmentTarget) -> str:
     """`Invoice 2026 / 27`: what the document is called in Exact, and how a rerun finds it."""
     return f"{TITLES.get(entry.kind, 'Document')} {entry.number}"[:SUBJECT_LENGTH]
 
 
-def attach(client: ExactClient, entry: BookedEntry, files: Sequence[Attachment], steps: Steps) -> str:
+def attach(client: ExactClient, entry: AttachmentTarget, files: Sequence[Attachment], steps: Steps) -> str:
     """The files on a new Exact document linked to the entry; returns the document's ID."""
     document = steps.done("document")
     if document is None:
@@ -88,7 +88,7 @@ def attach(client: ExactClient, entry: BookedEntry, files: Sequence[Attachment],
     return document
 
 
-def find_document(client: ExactClient, entry: BookedEntry) -> str | None:
+def find_document(client: ExactClient, entry: AttachmentTarget) -> str | None:
     """The document an interrupted run may have created: same subject, type and account."""
     query = f"Subject eq {odata_string(subject(entry))} and Type eq {SALES_INVOICE}"
     if entry.customer_target_id:
@@ -108,7 +108,7 @@ class AttachingSink:
 
     client: ExactClient
 
-    def attach(self, entry: BookedEntry, files: Sequence[Attachment], steps: Steps) -> str:
+    def attach(self, entry: AttachmentTarget, files: Sequence[Attachment], steps: Steps) -> str:
         return attach(self.client, entry, files, steps)
 
     def attach_calls(self, files: int) -> int:

@@ -16,7 +16,7 @@ documents flow stops 100 short of that so payments can still be read; see `clien
   its negative total.
   A normal run costs one read; the cost grows with the documents to book, not with the size of the
   books (reading whole journals would cost one call per 60 entries ever booked, on every run).
-- `book`: one POST per document, never repeated on an unknown outcome.
+- `book`: one POST per document, never repeated on an unknown outcome; `financial_periods`: one read.
 - `attach` (`sync.attachments`): 2 + files calls per document, 3 for one file (see `attach.py`).
 - `payment_changes`: `sync/Cashflow/PaymentTerms` from the cursor, 1,000 rows per call (one call
   when nothing changed). The first run starts at Timestamp 1: everything once, so payments made before
@@ -27,23 +27,30 @@ documents flow stops 100 short of that so payments can still be read; see `clien
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 import httpx
 
 from connector.contract.errors import ApiError, AuthorizationNeeded, ConfigurationError
-from connector.contract.records import Customer, DocumentKind, JournalEntry, PaymentStatus
-from connector.contract.services import ReferenceData, ServiceContext, Sink
+from connector.contract.records import (
+    BookedEntry,
+    Customer,
+    DocumentKind,
+    FinancialPeriod,
+    JournalEntry,
+    PaymentStatus,
+)
+from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink
 
-from . import translate
+from . import booked, lookup, periods, translate
 from .attach import AttachingSink
 from .client import ExactClient
+from .lookup import any_of, batches
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
 
 DEFAULT_BASE_URL = "https://start.exactonline.nl"
-BATCH = 40  # values per `or` filter: ossobv batches 40 to keep URLs short (notes §4.3)
 ACCOUNT_FIELDS = "ID,Code,Name,VATNumber,Email"
 ACCOUNT_FILTER = "Status eq 'C' or IsSales eq true"
 SYNC_ACCOUNT_FIELDS = (
@@ -52,17 +59,7 @@ SYNC_ACCOUNT_FIELDS = (
 )
 CONTACT_FIELDS = "ID,Account,FirstName,LastName,FullName,Email,Phone,Mobile,Language,Modified"
 PAYMENT_TERM_FIELDS = "Timestamp,ID,TransactionEntryID,LineType,IsFullyPaid,Status,LastPaymentDate,EndDate"
-ENTRY_FIELDS = "EntryID,Journal,Type,YourRef,AmountFC"
 CONDITION_FIELDS = "Code,Description,PaymentDays,PaymentEndOfMonths,DiscountPercentage,PaymentMethod"
-
-
-def batches(values: list[str], size: int = BATCH) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def any_of(field: str, literals: Iterable[str]) -> str:
-    return "(" + " or ".join(f"{field} eq {literal}" for literal in literals) + ")"
 
 
 class ExactOnlineSink(AttachingSink, Sink):
@@ -148,6 +145,7 @@ class ExactOnlineSink(AttachingSink, Sink):
         self._reference: ReferenceData | None = None
         self._vat_as_listed: dict[str, str] = {}
         self._accounts: dict[str, dict[str, Any]] | None = None
+        self._periods: list[FinancialPeriod] | None = None
         chosen = options.get("field_lengths") or {}
         self.lengths = {
             field: int(chosen.get(option, translate.FIELD_LENGTHS[field]))
@@ -312,29 +310,20 @@ class ExactOnlineSink(AttachingSink, Sink):
             del wanted_keys[key]
         if not wanted_keys:
             return {}
-        journals = any_of("Journal", sorted({translate.odata_string(j) for j, _, _ in wanted_keys}))
-        refs = sorted({ref for _, _, ref in wanted_keys})
-        found: dict[tuple[str, DocumentKind, str], str] = {}
-        for batch in batches(refs):
-            query = f"{journals} and {any_of('YourRef', (translate.odata_string(r) for r in batch))}"
-            for row in self.client.rows(
-                "salesentry/SalesEntries", {"$filter": query, "$select": ENTRY_FIELDS}
-            ):
-                told = translate.entry_kind(row)
-                if told is None:
-                    continue
-                key = (str(row.get("Journal") or "").strip(), told, str(row.get("YourRef") or "").strip())
-                original = wanted_keys.get(key)
-                if original is not None and original not in found:
-                    found[original] = str(row["EntryID"])
-        return found
+        return lookup.entries(self.client, wanted_keys)
 
     def book(self, entry: JournalEntry) -> str:
         reference = self.reference_data()
         gl_ids = {code: account.id for code, account in reference.accounts.items()}
         cuts: list[translate.Cut] = []
         payload = translate.entry_payload(entry, gl_ids, self._vat_as_listed, self.lengths, cuts)
-        created = self.client.post("salesentry/SalesEntries", payload)
+        try:
+            created = self.client.post("salesentry/SalesEntries", payload)
+        except ApiError as error:
+            refused = periods.refusal(error, entry)
+            if refused is None:
+                raise
+            raise refused from error
         for cut in cuts:  # said only once the entry is booked with the shortened text
             option = next(o for o, f in translate.FIELD_OPTIONS.items() if f == cut.field)
             self.context.notice(
@@ -350,7 +339,19 @@ class ExactOnlineSink(AttachingSink, Sink):
             )
         return str(entry_id)
 
+    def financial_periods(self) -> list[FinancialPeriod]:
+        """The period-date table (`financial/FinancialPeriods`), read once per run."""
+        if self._periods is None:
+            self._periods = periods.read(self.client)
+        return self._periods
+
     # ------------------------------------------------------------ what comes back
+
+    def count_entries(self, journals: Collection[str], start: date, end: date) -> ReadCost:
+        return booked.count(self.client, journals, start, end)  # costs: see booked.py
+
+    def booked_entries(self, journals: Collection[str], start: date, end: date) -> list[BookedEntry]:
+        return booked.entries(self.client, journals, start, end)
 
     def payment_changes(self, cursor: str | None) -> tuple[list[PaymentStatus], str | None]:
         start = int(cursor) if cursor else 1

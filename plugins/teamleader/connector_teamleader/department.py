@@ -54,6 +54,11 @@ class DepartmentReference:
             return 2
         return 1 if str(item.get("name") or "").casefold() == self.wanted.casefold() else 0
 
+    @property
+    def has_rates(self) -> bool:
+        """The tax rates are at hand (read or kept): reading documents costs no call for them."""
+        return self._rates is not None
+
     def rates(self, needed: Iterable[str] = ()) -> dict[str, TaxRate]:
         """The department's tax rates by id; read again when they were kept from an earlier run
         and lack one of the `needed` ids."""

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from connector.contract.errors import ApiError
-from connector.contract.records import Attachment, AttachmentFormat, BookedEntry
+from connector.contract.records import Attachment, AttachmentFormat, AttachmentTarget
 
 from .client import TeamleaderClient
 
@@ -28,13 +28,13 @@ FILES: dict[str, tuple[str, str, bytes]] = {
 GONE = (403, 404, 410)  # what a signed link answers once it has expired
 
 
-def filename(entry: BookedEntry, file_format: AttachmentFormat) -> str:
+def filename(entry: AttachmentTarget, file_format: AttachmentFormat) -> str:
     """`invoice-2026-27.pdf`: the document's number, in characters every system keeps."""
     number = re.sub(r"[^A-Za-z0-9]+", "-", entry.number).strip("-") or entry.document_id
     return f"{entry.kind.replace('_', '-')}-{number}.{FILES[file_format][0]}"
 
 
-def download(client: TeamleaderClient, entry: BookedEntry, file_format: AttachmentFormat) -> Attachment:
+def download(client: TeamleaderClient, entry: AttachmentTarget, file_format: AttachmentFormat) -> Attachment:
     endpoint = ENDPOINTS[entry.kind]
     for attempt in (1, 2):
         data = client.data(endpoint, {"id": entry.document_id, "format": FORMATS[file_format]})
@@ -54,7 +54,7 @@ def download(client: TeamleaderClient, entry: BookedEntry, file_format: Attachme
 
 
 def _attachment(
-    entry: BookedEntry, file_format: AttachmentFormat, content: bytes, content_type: Any
+    entry: AttachmentTarget, file_format: AttachmentFormat, content: bytes, content_type: Any
 ) -> Attachment:
     _, wanted_type, starts = FILES[file_format]
     if not content.lstrip().startswith(starts):
@@ -76,5 +76,5 @@ class DownloadingSource:
     client: TeamleaderClient
     download_calls = 2
 
-    def download(self, document: BookedEntry, format: AttachmentFormat) -> Attachment:
+    def download(self, document: AttachmentTarget, format: AttachmentFormat) -> Attachment:
         return download(self.client, document, format)

@@ -24,10 +24,10 @@ from typing import Any, ClassVar
 
 from connector.contract.errors import ApiError, ConfigurationError
 from connector.contract.records import Customer, Document, DocumentKind, Payment, PaymentTerm, TaxRate
-from connector.contract.services import CheckNote, Listed, ServiceContext, Source
+from connector.contract.services import CheckNote, Listed, ReadCost, ServiceContext, Source
 from connector.transport.oauth import TokenKeeper
 
-from . import exchange, translate
+from . import exchange, period, translate
 from .client import PAGE_SIZE, TeamleaderClient
 from .customers import CustomerWriter
 from .department import DepartmentReference
@@ -81,6 +81,7 @@ class TeamleaderSource(DownloadingSource, Source):
         self.kept = DepartmentReference(self.client, str(options.get("department") or "").strip())
         self._known: dict[tuple[str, str], Customer] = {}
         self.reference = exchange.ReferenceRates(self._exchange_rates)
+        self._period: dict[tuple[Any, ...], list[Listed]] = {}  # a period's listing, counted once
 
     @property
     def exchange_setting(self) -> exchange.Setting:
@@ -252,6 +253,21 @@ class TeamleaderSource(DownloadingSource, Source):
         if isinstance(data, list):  # the spec declares creditNotes.info's data an array (notes §7.4)
             data = data[0] if data else None
         return data if isinstance(data, dict) else None
+
+    def count_booked(self, kinds: Iterable[DocumentKind], start: date, end: date) -> ReadCost:
+        before, rates_known = self.calls_used, self.kept.has_rates
+        key = (tuple(kinds), start, end)
+        listed, foreign = period.listing(self.client, self.department_id, key[0], start, end, self._wanted)
+        self._period[key] = listed
+        exchange = foreign and self.exchange_setting == "detect"
+        return period.cost(listed, self.calls_used - before, rates_known, exchange)
+
+    def booked_documents(self, kinds: Iterable[DocumentKind], start: date, end: date) -> Iterator[Document]:
+        key = (tuple(kinds), start, end)
+        listed = self._period.pop(key, None)
+        if listed is None:
+            listed, _ = period.listing(self.client, self.department_id, key[0], start, end, self._wanted)
+        return period.documents(listed, self.details)
 
     # -- connector check ------------------------------------------------------------------------
 

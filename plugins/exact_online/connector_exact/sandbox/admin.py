@@ -4,7 +4,8 @@ Routes (in addition to the shared calls/clock/faults ones): ``POST seed``, ``GET
 ``POST reconcile``, ``POST unreconcile``, ``POST settle`` (an invoice against a credit note),
 ``POST process-direct-debit``, ``POST refresh-token``,
 ``POST entries`` (an entry booked by hand in Exact), ``POST accounts`` (an account typed in Exact),
-``GET errors`` (the per-endpoint error budget).
+``GET errors`` (the per-endpoint error budget), ``POST periods`` (close periods, remove a financial
+year: see `periods`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.testing.sandbox import Clock, Request, Response
 
-from . import payments
+from . import payments, periods
 from .crm import save_account
 from .demo import DIVISION, seed_demo
 from .odata import ODataError, parse_datetime, parse_decimal, parse_guid, render
@@ -57,7 +58,7 @@ class AdminMixin:
             division = seed_demo(self.store)
             if not demo:
                 for name in list(division.tables):
-                    if name != "divisions":
+                    if name not in ("divisions", periods.TABLE):
                         division.tables[name].clear()
             for account in accounts or []:
                 save_account(self.store, division, account, 400)
@@ -186,6 +187,11 @@ class AdminMixin:
             row = self.ledger(division).book(entry)
             return plain(row)
 
+    def periods(self, change: dict[str, Any], division: int = DIVISION) -> dict[str, Any]:
+        """Close periods, reopen them, remove or add a financial year (see `periods.admin`)."""
+        with self.lock:
+            return periods.admin(self.store, self.store.divisions[division], change)
+
     def add_account(self, account: dict[str, Any], division: int = DIVISION) -> dict[str, Any]:
         with self.lock:
             return plain(save_account(self.store, self.store.divisions[division], account, 400))
@@ -239,6 +245,8 @@ class AdminMixin:
             return Response.json({"refresh_token": self.issue_refresh_token()})
         if (method, route) == ("POST", "entries"):
             return Response.json(self.book_by_hand(body), 201)
+        if (method, route) == ("POST", "periods"):
+            return Response.json(self.periods(body))
         if (method, route) == ("POST", "accounts"):
             return Response.json(self.add_account(body), 201)
         return None

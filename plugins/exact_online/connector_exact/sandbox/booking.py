@@ -21,7 +21,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from . import documents
+from . import documents, periods
 from .books import (
     REVENUE,
     SALES_JOURNAL_TYPES,
@@ -101,6 +101,10 @@ class Ledger(Books):
         except ValueError:
             errors.append("Ongeldig: Boekdatum")
             header["date"] = self.store.now()
+        else:  # a closed period, or a date in no financial year (see `periods`)
+            refused = periods.refusal(self.store, self.division, header["date"].date())
+            if refused:
+                errors.append(refused)
         try:  # writable (notes §6.1); computed from the condition when not sent
             header["due"] = parse_datetime(payload.get("DueDate"))
         except ValueError:

@@ -311,6 +311,13 @@ def _sync(path: str, entity: EntityType, table: str) -> Endpoint:
     )
 
 
+# No field says whether a period is closed (see `periods`).
+FINANCIAL_PERIOD = EntityType(
+    "FinancialPeriod",
+    "ID",
+    fields(guid="ID", int="Division FinYear FinPeriod", date=f"StartDate EndDate {AUDIT}"),
+)
+
 ENDPOINTS: dict[str, Endpoint] = {
     e.path.lower(): e
     for e in (
@@ -339,6 +346,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("documents/DocumentTypes", DOCUMENT_TYPE, "document_types"),
         Endpoint("financialtransaction/TransactionLines", TRANSACTION_LINE, "transaction_lines"),
         Endpoint("system/Divisions", DIVISION, "divisions"),
+        Endpoint("financial/FinancialPeriods", FINANCIAL_PERIOD, "financial_periods"),
         Endpoint(
             "read/financial/ReceivablesList",
             RECEIVABLES_LIST,

@@ -9,7 +9,7 @@ from typing import Any
 
 from connector.testing.sandbox import Fault, Request, Response, SandboxServer
 
-from . import documents, payments
+from . import documents, payments, periods
 from .admin import AdminMixin
 from .booking import Ledger
 from .books import BookingOptions
@@ -244,6 +244,8 @@ class ExactSandbox(AdminMixin, SandboxServer):
             return payments.receivables_list(ledger)
         if endpoint.table == "document_types":
             return documents.types(ledger.division)
+        if endpoint.table == periods.TABLE:
+            periods.periods(ledger.store, ledger.division)  # seeded at first use
         return ledger.division.table(endpoint.table)
 
     def _children(self, ledger: Ledger, base: str, row: Row) -> list[dict[str, Any]]:
