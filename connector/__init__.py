@@ -26,6 +26,8 @@ from connector.contract.errors import (
 from connector.contract.hookspecs import hookimpl
 from connector.contract.records import (
     Address,
+    Attachment,
+    AttachmentTarget,
     BookedEntry,
     Customer,
     Discount,
@@ -43,12 +45,15 @@ from connector.contract.records import (
     Totals,
 )
 from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink, Source
+from connector.contract.steps import Steps
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Address",
     "ApiError",
+    "Attachment",
+    "AttachmentTarget",
     "AuthorizationNeeded",
     "BookedEntry",
     "BudgetExhausted",
@@ -84,6 +89,7 @@ __all__ = [
     "ServiceContext",
     "Sink",
     "Source",
+    "Steps",
     "TaxRate",
     "TaxTotal",
     "Totals",

@@ -103,16 +103,20 @@ def minute_limit(service: Service) -> int | None:
 
 def estimate(report: RunReport, run: Run) -> Estimate:
     """One write per entry to book and per customer to create or update in the sink, one per
-    payment to register in the source; the reads are the ones this dry run made, which a real run
-    makes too."""
+    payment to register in the source, and what attaching files costs (`sync.attachments`: the
+    sink's calls per document, the source's downloads); the other reads are the ones this dry run
+    made, which a real run makes too."""
     counts = report.counts
     sink_writes = sum(
         counts.get(key, 0) for key in ("documents.booked", "customers.created", "customers.updated")
     )
     source_writes = counts.get("payments.registered", 0)
+    reads = {side: n + run.planned_reads.get(side, 0) for side, n in report.calls.items()}
+    writes = {"source": source_writes, "sink": sink_writes}
+    writes = {side: n + run.planned_writes.get(side, 0) for side, n in writes.items()}
     return Estimate(
-        reads=dict(report.calls),
-        writes={"source": source_writes, "sink": sink_writes},
+        reads=reads,
+        writes=writes,
         budgets={"source": day_budget(run.source), "sink": day_budget(run.sink)},
         per_minute={"source": minute_limit(run.source), "sink": minute_limit(run.sink)},
     )

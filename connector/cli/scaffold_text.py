@@ -204,6 +204,9 @@ def render_rules(
         "  invoices: true",
         "  credit_notes: true",
         "  import_customers: false",
+        "  attachments: none",
+        "  # review: pdf, ubl or both attach each booked document's files to its entry (the UBL is the",
+        "  # legal original of Belgian B2B invoices since 2026); a few more sink calls per document",
         "",
         "journals:",
     ]

@@ -80,6 +80,7 @@ class Status:
     waiting: list[LedgerEntry]
     last_run: RunRow | None
     parked: dict[str, int] = field(default_factory=dict)  # to book, read and kept or only listed
+    attachments: dict[str, int] = field(default_factory=dict)  # queued, attached, failed
     schedule: list[Scheduled] = field(default_factory=list)
     watcher: dict[str, str] | None = None  # the lock holder's details while watch mode serves the client
     busy: dict[str, str] | None = None  # the holder while a run (or watch mode) has the client's lock
@@ -96,6 +97,7 @@ class Status:
             "tokens": [token.to_dict() for token in self.tokens],
             "waiting": [entry_dict(entry) for entry in self.waiting],
             "to_book": self.parked,
+            "attachments": self.attachments,
             "last_run": run_dict(self.last_run) if self.last_run else None,
             "schedule": [
                 {
@@ -178,6 +180,7 @@ def read_status(
             tokens=tokens,
             waiting=state.ledger_waiting(),
             parked=state.parked_count(),
+            attachments=state.attachment_counts(),
             last_run=runs[0] if runs else None,
             busy=current_holder(directory, rules.client),
         )

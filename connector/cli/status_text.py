@@ -29,6 +29,14 @@ def render_status(status: Status) -> str:
 
     field("last run", *_last_run(status.last_run, now))
     field("documents", _documents(status.counts))
+    if any(status.attachments.values()):
+        files = status.attachments
+        text = f"{files.get('attached', 0)} documents with their files on their entries"
+        if files.get("queued"):
+            text += f"; {files['queued']} wait for a later run"
+        if files.get("failed"):
+            text += f"; {files['failed']} failed, tried again by the next run"
+        field("attachments", text)
     waiting = len(status.waiting)
     field("waiting", f"{waiting} for a fix (below)" if waiting else "nothing waits for a fix")
     to_book = sum(status.parked.values())

@@ -277,3 +277,34 @@ class Payment:
     amount: Decimal
     currency: str
     paid_at: datetime
+
+
+AttachmentFormat = Literal["pdf", "ubl"]
+"""A rendering of a booked document: `pdf` to read, `ubl` the structured e-invoice (UBL 2.1)."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One file of a booked document, as the source renders it, to keep beside its entry."""
+
+    format: AttachmentFormat
+    filename: str
+    content_type: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AttachmentTarget:
+    """A document the target has booked, as the ledger knows it: the entry its files go on."""
+
+    document_key: str
+    kind: DocumentKind
+    number: str
+    entry_id: str  # the entry's id in the target
+    customer_target_id: str | None = None
+    date: Date | None = None
+
+    @property
+    def document_id(self) -> str:
+        """The document's id in the source."""
+        return self.document_key.partition(":")[2]

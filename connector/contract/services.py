@@ -17,11 +17,15 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal
 
 import httpx
 
+from connector.contract.errorlog import ErrorLog, MemoryErrorLog
 from connector.contract.records import (
+    Attachment,
+    AttachmentFormat,
+    AttachmentTarget,
     BookedEntry,
     Customer,
     Document,
@@ -33,33 +37,12 @@ from connector.contract.records import (
     PaymentTerm,
     TaxRate,
 )
+from connector.contract.steps import Steps
 from connector.contract.tokens import MemoryTokenStore, TokenStore
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class ErrorLog(Protocol):
-    """Where error answers are remembered per endpoint, across runs (the circuit breaker's memory)."""
-
-    def record(self, service: str, endpoint: str, at: datetime) -> None: ...
-
-    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
-        """How many errors since `since`, and when the oldest of them was."""
-        ...
-
-
-class MemoryErrorLog:
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str, datetime]] = []
-
-    def record(self, service: str, endpoint: str, at: datetime) -> None:
-        self.errors.append((service, endpoint, at))
-
-    def count_since(self, service: str, endpoint: str, since: datetime) -> tuple[int, datetime | None]:
-        moments = [at for s, e, at in self.errors if s == service and e == endpoint and at >= since]
-        return len(moments), min(moments, default=None)
 
 
 @dataclass(frozen=True)
@@ -247,6 +230,12 @@ class Source(Service):
         """The documents with these `Document.key`s (to retry earlier failures)."""
         raise NotImplementedError
 
+    download_calls: ClassVar[int] = 1  # API calls one `download` makes, for the plan's estimate
+
+    def download(self, document: AttachmentTarget, format: AttachmentFormat) -> Attachment:
+        """The booked document rendered as `format` (`sync.attachments`), to attach to its entry."""
+        raise NotImplementedError(f"{self.name} cannot download its documents")
+
     def count_booked(self, kinds: Iterable[DocumentKind], start: date, end: date) -> ReadCost:
         """How many booked documents are dated `start` to `end` (both included), and what
         `booked_documents` will cost for them; what counting read is kept for that read."""
@@ -380,6 +369,16 @@ class Sink(Service):
     def book(self, entry: JournalEntry) -> str:
         """Book one entry; return its id in the target."""
         raise NotImplementedError
+
+    def attach(self, entry: AttachmentTarget, files: Sequence[Attachment], steps: Steps) -> str:
+        """Attach `files` to the booked `entry`; return the id of what holds them in the target.
+        Record each call in `steps` (`connector.contract.steps`): a rerun calls again with the same
+        steps, and must neither repeat a finished step nor redo a begun one without looking first."""
+        raise NotImplementedError(f"{self.name} cannot attach files to entries")
+
+    def attach_calls(self, files: int) -> int:
+        """API calls `attach` makes for `files` files when nothing was begun, for the plan's estimate."""
+        raise NotImplementedError(f"{self.name} cannot attach files to entries")
 
     def count_entries(self, journals: Collection[str], start: date, end: date) -> ReadCost:
         """How many entries of `journals` are dated `start` to `end` (both included), and what

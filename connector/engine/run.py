@@ -34,6 +34,9 @@ class Run:
     stop: threading.Event | None = None  # set by SIGINT/SIGTERM in watch mode
     planned: list[JournalEntry] = field(default_factory=list)  # the entries a dry run would book
     progress: Callable[[str, int, int], None] | None = None  # (flow, done, total), for a terminal
+    # calls a dry run counts without making them (downloads, attachments), per side, for the estimate
+    planned_reads: dict[str, int] = field(default_factory=dict)
+    planned_writes: dict[str, int] = field(default_factory=dict)
 
     def tick(self, flow: str, done: int, total: int) -> None:
         """Tell whoever watches (a progress bar on a terminal) how far a flow got."""

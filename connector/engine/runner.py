@@ -25,6 +25,7 @@ from connector.contract.errors import (
 from connector.contract.plugins import Plugins
 from connector.contract.report import RunReport
 from connector.contract.services import ServiceContext, Sink, Source, utcnow
+from connector.engine.flows.attachments import check_capable
 from connector.engine.run import FlowFunction, Run
 from connector.rules.model import Rules
 from connector.state.files import state_dir_for
@@ -115,6 +116,7 @@ def run_once(
     held = ClientLock(directory, rules.client) if lock else contextlib.nullcontext()
     with held, StateStore.for_client(directory, rules.client) as state:
         source, sink = build_services(rules, plugins, state, context_overrides)
+        check_capable(rules, source, sink)
         kept = ReferenceCache.for_client(directory, rules.client)
         if (earlier := kept.fresh_source_state(source)) is not None:
             source.prime_reference(earlier)

@@ -10,6 +10,7 @@ from connector.contract.report import RunReport
 
 # A dry run did none of it: "would book 103", not "103 booked".
 WOULD = {
+    "attached": "would attach",
     "booked": "would book",
     "created": "would create",
     "updated": "would update",
@@ -71,7 +72,7 @@ def counted(counts: dict[str, int], *, dry_run: bool = False) -> dict[str, list[
         if len(booked) > 1
         else ""
     )
-    order = ("documents", "customers", "payments")  # what a run is for first
+    order = ("documents", "attachments", "customers", "payments")  # what a run is for first
     for key in sorted(
         counts, key=lambda k: (order.index(g) if (g := k.partition(".")[0]) in order else 9, k)
     ):

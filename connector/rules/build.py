@@ -91,6 +91,7 @@ def build(
             invoices=sync.get("invoices", True),
             credit_notes=sync.get("credit_notes", True),
             import_customers=sync.get("import_customers", False),
+            attachments=sync.get("attachments", "none"),
         ),
         journals=Journals(invoices=journals.get("invoices"), credit_notes=journals.get("credit_notes")),
         vat=tuple(

@@ -124,6 +124,14 @@ def core_schema() -> dict[str, Any]:
                         "ones, without duplicates.",
                         False,
                     ),
+                    "attachments": {
+                        "enum": ["none", "pdf", "ubl", "both"],
+                        "default": "none",
+                        "description": "Files of each booked document attached to its entry in the sink: "
+                        "the PDF, the UBL e-invoice (the legal original of Belgian B2B invoices since "
+                        "2026), both, or none. Costs extra sink calls per document (see docs/rules.md); "
+                        "bookings always go first.",
+                    },
                 },
                 "required": ["start_date"],
                 "additionalProperties": False,

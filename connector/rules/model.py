@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from connector.contract.records import AttachmentFormat
 from connector.rules.case_model import Cases
 
 FlowName = Literal["documents", "payments", "customers"]
@@ -37,6 +38,17 @@ class SyncRules:
     invoices: bool = True
     credit_notes: bool = True
     import_customers: bool = False
+    attachments: Literal["none", "pdf", "ubl", "both"] = "none"
+
+    @property
+    def attachment_formats(self) -> tuple[AttachmentFormat, ...]:
+        """The files attached to each booked entry: none, the PDF, the UBL, or the UBL and the PDF."""
+        chosen: dict[str, tuple[AttachmentFormat, ...]] = {
+            "pdf": ("pdf",),
+            "ubl": ("ubl",),
+            "both": ("ubl", "pdf"),
+        }
+        return chosen.get(self.attachments, ())
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,36 @@ def _v5_parked_documents(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE ledger ADD COLUMN retry_when TEXT")
 
 
+def _v6_attachments(db: sqlite3.Connection) -> None:
+    """Files attached to booked entries (`sync.attachments`, see `connector.state.attachments`): one
+    row per document queued when it is booked, and one per step of the target's multi-call write,
+    so a rerun after a crash neither attaches twice nor repeats a call already made."""
+    db.execute(
+        """CREATE TABLE attachments (
+            source_key   TEXT PRIMARY KEY,
+            kind         TEXT NOT NULL,
+            number       TEXT NOT NULL,
+            entry_id     TEXT NOT NULL,
+            customer_id  TEXT,
+            entry_date   TEXT,
+            formats      TEXT NOT NULL,
+            status       TEXT NOT NULL CHECK (status IN ('queued', 'attached', 'failed')),
+            target_id    TEXT,
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            last_error   TEXT,
+            hint         TEXT,
+            queued_at    TEXT NOT NULL,
+            updated_at   TEXT NOT NULL,
+            attached_at  TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX attachments_status ON attachments (status)")
+    db.execute(
+        "CREATE TABLE attachment_steps (source_key TEXT NOT NULL, step TEXT NOT NULL, "
+        "value TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (source_key, step))"
+    )
+
+
 # Append only: migration N (1-based) brings a database from user_version N-1 to N.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_initial,
@@ -104,6 +134,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v3_endpoint_errors,
     _v4_customer_intents,
     _v5_parked_documents,
+    _v6_attachments,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

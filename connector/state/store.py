@@ -27,6 +27,7 @@ from typing import Any
 from connector.contract.errors import ConfigurationError
 from connector.contract.report import RunReport
 from connector.contract.tokens import Tokens
+from connector.state.attachments import AttachmentTables
 from connector.state.files import SIDE_FILES, client_file, ensure_private_dir, ensure_private_file, fsync_path
 from connector.state.ledger import LedgerTables, from_text, to_text
 from connector.state.migrations import MIGRATIONS
@@ -61,7 +62,7 @@ def damaged(path: Path | None, detail: str) -> ConfigurationError:
     )
 
 
-class StateStore(LedgerTables, ParkedTables):
+class StateStore(LedgerTables, ParkedTables, AttachmentTables):
     """A client's state database. Open one per process; threads share it through an internal lock.
 
     Writes go through `transaction()`, which nests (an inner block is a savepoint): a caller can

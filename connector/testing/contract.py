@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from connector.contract.records import CENT, Customer, Document, JournalEntry
+from connector.contract.records import CENT, Attachment, AttachmentTarget, Customer, Document, JournalEntry
 from connector.contract.services import ReferenceData, Service, Sink, Source
+from connector.contract.steps import MemorySteps
 
 EARLY = date(2000, 1, 1)
 
@@ -69,6 +70,21 @@ class SourceContract:
         wanted = {document.key for document in documents[:5]}
         again = {document.key for document in source.documents_by_key(wanted)}
         assert again == wanted
+
+    def test_a_booked_document_downloads_as_each_format(
+        self, source: Source, documents: list[Document]
+    ) -> None:
+        """Skipped for a source that cannot render its documents (`sync.attachments` stays `none`)."""
+        first = documents[0]
+        booked = AttachmentTarget(first.key, first.kind, first.number, "contract-entry")
+        for file_format in ("pdf", "ubl"):
+            before = source.calls_used
+            try:
+                file = source.download(booked, file_format)
+            except NotImplementedError:
+                pytest.skip(f"{source.name} does not download documents")
+            assert file.format == file_format and file.filename and file.content and file.content_type
+            assert source.calls_used - before <= source.download_calls
 
     def test_updated_since_now_returns_nothing_old(self, source: Source, documents: list[Document]) -> None:
         newest = max(d.updated_at for d in documents if d.updated_at)
@@ -128,6 +144,24 @@ class SinkContract:
     def test_an_unknown_customer_is_not_found(self, sink: Sink) -> None:
         stranger = Customer("contract-x", "company", "Nobody At All BV", vat_number="XX000000000")
         assert sink.find_customer(stranger, ["vat_number"]) is None
+
+    def test_attaching_costs_what_it_announces_and_never_twice_with_the_same_steps(self, sink: Sink) -> None:
+        """Skipped for a sink that cannot attach files (`sync.attachments` then stays `none`)."""
+        entry = self.entry(sink, "CONTRACT-2")
+        booked = AttachmentTarget(
+            "invoice:contract-2", "invoice", "CONTRACT-2", sink.book(entry), entry.customer_target_id
+        )
+        files = [Attachment("pdf", "contract-2.pdf", "application/pdf", b"%PDF-1.4 contract")]
+        steps = MemorySteps()
+        before = sink.calls_used
+        try:
+            target = sink.attach(booked, files, steps)
+        except NotImplementedError:
+            pytest.skip(f"{sink.name} does not attach files")
+        assert target and sink.calls_used - before == sink.attach_calls(len(files))
+        again = sink.calls_used
+        assert sink.attach(booked, files, steps) == target
+        assert sink.calls_used == again, "every step was done: nothing is called again"
 
     def test_payment_changes_give_a_cursor_that_moves_on(self, sink: Sink) -> None:
         _, cursor = sink.payment_changes(None)

@@ -13,9 +13,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from connector.contract.errors import BudgetExhausted, RetriableError
-from connector.contract.records import Customer, Document, DocumentKind, JournalEntry, Payment, PaymentStatus
+from connector.contract.errors import ApiError, BudgetExhausted, RetriableError
+from connector.contract.records import (
+    Attachment,
+    AttachmentFormat,
+    AttachmentTarget,
+    Customer,
+    Document,
+    DocumentKind,
+    JournalEntry,
+    Payment,
+    PaymentStatus,
+)
 from connector.contract.services import Listed, ReferenceData, Sink, Source
+from connector.contract.steps import Steps
 
 
 class FakeClock:
@@ -100,6 +111,11 @@ class FakeSource(Source):
         wanted = set(keys)
         return (d for d in self.documents_queue if d.key in wanted)
 
+    def download(self, document: AttachmentTarget, format: AttachmentFormat) -> Attachment:
+        self.read.append(f"download {format} {document.document_key}")
+        name = f"{document.number.replace(' / ', '-')}.{'pdf' if format == 'pdf' else 'xml'}"
+        return Attachment(format, name, "application/octet-stream", f"{format} {document.number}".encode())
+
     def mark_paid(self, document_id: str, paid_on: date) -> Payment | None:
         if document_id in self.paid:
             return None
@@ -144,6 +160,8 @@ class FakeSink(Sink):
     customer_feed: ClassVar[list[Customer]] = []
     drop_responses: ClassVar[int] = 0
     writes_left: ClassVar[int | None] = None  # the day's budget for writes; None is unlimited
+    attached: ClassVar[dict[str, list[str]]] = {}  # entry id -> file names, one list per attachment
+    refuse_attachments: ClassVar[int] = 0  # the next N attachments are refused
     log: ClassVar[list[str]] = []  # every call, in order, across instances
     ids: ClassVar[Iterator[int]] = itertools.count(1)
 
@@ -156,6 +174,8 @@ class FakeSink(Sink):
         cls.customer_feed = []
         cls.drop_responses = 0
         cls.writes_left = None
+        cls.attached = {}
+        cls.refuse_attachments = 0
         cls.log = []
         cls.ids = itertools.count(1)
 
@@ -194,11 +214,14 @@ class FakeSink(Sink):
         index = {(e.journal, e.kind, e.your_ref): entry_id for entry_id, e in self.entries.items()}
         return {key: index[key] for key in wanted if key in index}
 
-    def book(self, entry: JournalEntry) -> str:
+    def _spend(self) -> None:
         if self.writes_left is not None:
             if self.writes_left <= 0:
                 raise BudgetExhausted(self.name, None)
             type(self).writes_left = self.writes_left - 1
+
+    def book(self, entry: JournalEntry) -> str:
+        self._spend()
         self._call("book")
         entry_id = f"entry-{next(self.ids)}"
         self.entries[entry_id] = entry
@@ -206,6 +229,22 @@ class FakeSink(Sink):
             type(self).drop_responses -= 1
             raise RetriableError("no answer (response dropped after the write was committed)")
         return entry_id
+
+    def attach(self, entry: AttachmentTarget, files: Sequence[Attachment], steps: Steps) -> str:
+        """One write per attachment (all its files at once), recorded as the step `files`."""
+        if steps.done("files") is None:
+            self._spend()
+            self._call("attach")
+            if self.refuse_attachments > 0:
+                type(self).refuse_attachments -= 1
+                raise ApiError(f"{entry.number}: the attachment was refused", status=400)
+            steps.begin("files")
+            self.attached.setdefault(entry.entry_id, []).extend(file.filename for file in files)
+            steps.finish("files", f"doc-{entry.entry_id}")
+        return f"doc-{entry.entry_id}"
+
+    def attach_calls(self, files: int) -> int:
+        return 1
 
     @classmethod
     def book_by_hand(cls, entry: JournalEntry) -> str:

@@ -26,6 +26,7 @@ POINTS = (
     "payments.after_ledger",
     "payments.cursor_uncommitted",
     "import.after_write",
+    "attachments.after_call",  # a sink's call of a multi-call attachment made, its step not yet finished
 )
 
 _seen: dict[str, int] = {}

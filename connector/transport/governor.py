@@ -40,6 +40,7 @@ from connector.transport.skew import ClockSkew
 log = logging.getLogger("connector.http")
 
 SAFETY = 0.1
+CEILING_MARGIN = 1.0  # no wait for a window lasts longer than the window and this
 """Seconds added to every wait beyond the moment the reset is due."""
 WINDOW = 60.0
 IN_FLIGHT_POLL = 0.05
@@ -113,6 +114,7 @@ class RateGovernor:
         self.day: Budget | None = None
         self.skew = ClockSkew()
         self.waited = 0.0
+        self.clock_warned = False  # a reset beyond any window's length was said once
         self.tickets: list[Ticket] = []
         self.counted: dict[float, int] = {}  # window end -> most calls the service said it counted
         self.anchor = 0.0  # a known window end: clock minutes until the service announces one
@@ -302,6 +304,19 @@ class RateGovernor:
     # -- telling and sleeping -----------------------------------------------------------------------
 
     def _pause(self, delay: float, resets: datetime | None) -> None:
+        ceiling = self.window + CEILING_MARGIN  # a minute's budget is back within a minute
+        if delay > ceiling:
+            if not self.clock_warned:
+                log.warning(
+                    "%s announced a reset %.0f s away for a %.0f-second window: its clock or ours is "
+                    "wrong; waiting %.0f s instead",
+                    self.service,
+                    delay,
+                    self.window,
+                    ceiling,
+                )
+                self.clock_warned = True
+            delay = ceiling
         self._tell(Wait(self.service, "minute", delay, resets))
         log.info("%s: waiting %.1f s for rate budget", self.service, delay)
         with self.lock:

@@ -188,3 +188,18 @@ def test_a_spent_day_is_told_before_the_run_stops() -> None:
     assert caught.value.resumes_at == datetime(2026, 12, 2, tzinfo=UTC)
     assert [(wait.window, wait.resets_at) for wait in told] == [("day", datetime(2026, 12, 2, tzinfo=UTC))]
     assert server.refused == 0
+
+
+def test_a_server_clock_an_hour_ahead_never_makes_a_minute_wait_longer_than_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 21: a one-minute window announced a reset 3,630 s away and the run slept 3,630 s. No
+    wait for a minute's budget lasts longer than the window and a second; the clock problem is
+    logged once."""
+    clock = LockedClock(HALF_PAST)
+    server = MinuteServer(clock, skew=3600.0)
+    with caplog.at_level("WARNING", logger="connector.http"):
+        calls(minute_client(server, aligned=False), 181)
+    assert clock.slept and max(clock.slept) <= 61.0, max(clock.slept)
+    assert server.refused <= 1
+    assert len([r for r in caplog.records if "its clock or ours is wrong" in r.getMessage()]) <= 1

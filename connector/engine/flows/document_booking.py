@@ -33,6 +33,7 @@ from connector.contract.records import Document, DocumentKind
 from connector.contract.services import ReferenceData
 from connector.engine import payment_reference
 from connector.engine.fingerprint import content_hash, same_content
+from connector.engine.flows.attachments import queue_attachments
 from connector.engine.flows.closed_periods import ClosedPeriods
 from connector.engine.flows.customer_links import CustomerLinker
 from connector.engine.flows.document_reader import encode
@@ -205,14 +206,22 @@ class Booking:
                 f"link    {document.key} {document.number}: already in journal {journal} as {found}"
             )
             if not run.dry_run:
-                state.ledger_record_result(
-                    document.key,
-                    found,
-                    "linked",
-                    number=document.number,
-                    content_hash=item.fingerprint,
-                    source_updated_at=document.updated_at,
-                )
+                # Written by a run that lost its answer or crashed (an intent was recorded: the row
+                # has a fingerprint) rather than booked by hand: its files are attached too.
+                earlier = state.ledger_get(document.key)
+                ours = earlier is not None and earlier.content_hash is not None and not earlier.done
+                link = state.customer_link_get(document.customer.id)
+                with state.transaction():
+                    state.ledger_record_result(
+                        document.key,
+                        found,
+                        "linked",
+                        number=document.number,
+                        content_hash=item.fingerprint,
+                        source_updated_at=document.updated_at,
+                    )
+                    if ours:
+                        queue_attachments(run, document, found, link.target_id if link else None)
             return
         try:
             # The entry first: a document that is skipped or fails must not create its customer.
@@ -254,7 +263,9 @@ class Booking:
                     "(closed_period: next_open)"
                 )
             killpoints.reached("documents.after_write")
-            state.ledger_record_result(document.key, target, "booked", number=document.number)
+            with state.transaction():  # the files are queued with the booking, or neither is recorded
+                state.ledger_record_result(document.key, target, "booked", number=document.number)
+                queue_attachments(run, document, target, entry.customer_target_id)
             killpoints.reached("documents.after_result")
             report.add("documents.booked")
             report.add(f"booked.{document.kind}s")

@@ -18,6 +18,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from connector.contract.records import Document, DocumentKind
+from connector.engine.flows.attachments import attach_documents
 from connector.engine.flows.document_booking import Booking, BookingStopped, journal_for
 from connector.engine.flows.document_reader import DocumentReader, Listing, parked_rows
 from connector.engine.flows.document_retry import Conditions
@@ -78,6 +79,7 @@ def sync_documents(run: Run) -> None:
         stream(run, reader, booking, since, seen, started, held, tried)
     finally:
         report_held(run, held - tried)
+    attach_documents(run)  # after every booking of the run; not reached when the bookings paused
 
 
 def stream(

@@ -18,6 +18,7 @@ documents flow stops 100 short of that so payments can still be read; see `clien
   A normal run costs one read; the cost grows with the documents to book, not with the size of the
   books (reading whole journals would cost one call per 60 entries ever booked, on every run).
 - `book`: one POST per document, never repeated on an unknown outcome; `financial_periods`: one read.
+- `attach` (`sync.attachments`): 2 + files calls per document, 3 for one file (see `attach.py`).
 - `payment_changes`: `sync/Cashflow/PaymentTerms` from the cursor, 1,000 rows per call (one call
   when nothing changed). The first run starts at Timestamp 1: everything once, so payments made before
   the first payments run are seen too. It may spend the daily reserve.
@@ -45,6 +46,7 @@ from connector.contract.records import (
 from connector.contract.services import ReadCost, ReferenceData, ServiceContext, Sink
 
 from . import booked, lookup, periods, receivables, reference, translate
+from .attach import AttachingSink
 from .client import ExactClient
 from .lookup import any_of, batches
 from .oauth import TokenEndpoint, TooEarlyToRefresh, exact_keeper
@@ -63,7 +65,7 @@ PAYMENT_TERM_FIELDS = (
 )
 
 
-class ExactOnlineSink(Sink):
+class ExactOnlineSink(AttachingSink, Sink):
     name = "exact_online"
     title = "Exact Online"
     go_live_checklist = (

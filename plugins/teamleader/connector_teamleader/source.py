@@ -10,6 +10,8 @@ What a run costs in calls (API calls are the scarce resource, DESIGN §7):
   items carry no lines, payment term, discounts or currency (notes §7.1), and `.info` takes one id;
 - customers with `companies.list` / `contacts.list` and the `ids` filter, up to 100 per call
   (the API's own advice over many `.info` calls, notes §4), each customer once per run;
+- with `sync.attachments`, two calls per file of a booked document: the download and the fetch of
+  the location it answers (`downloads`);
 - `currencies.exchangeRates` once per home currency per run, only with `exchange_rate: detect` and
   only when a document in another currency comes by (see `exchange`).
 """
@@ -30,6 +32,7 @@ from . import exchange, period, translate
 from .client import PAGE_SIZE, TeamleaderClient
 from .customers import CustomerWriter
 from .department import DepartmentReference
+from .downloads import DownloadingSource
 from .oauth import TeamleaderOAuth
 from .options import DEFAULT_API_URL, DEFAULT_AUTH_URL, OPTIONS_SCHEMA
 from .resources import BOOKED_INVOICE, KINDS, chunks, json_amount, utc_second
@@ -42,7 +45,7 @@ WEBHOOK_TYPES = ("invoice.booked", "creditNote.booked")
 TERM_TYPES = ("after_invoice_date", "end_of_month", "cash")
 
 
-class TeamleaderSource(Source):
+class TeamleaderSource(DownloadingSource, Source):
     """Booked invoices and credit notes of one department, with their customers; receives payments."""
 
     name = "teamleader"

@@ -75,6 +75,9 @@ class AdminMixin:
             for code, division in self.store.divisions.items():
                 ledger = self.ledger(code)
                 receivables = []
+                attachments: dict[Any, list[dict[str, Any]]] = {}
+                for row in division.table("document_attachments").values():
+                    attachments.setdefault(row["Document"], []).append(row)
                 for row in division.table("receivables").values():
                     receivables.append({**plain(row), "Outstanding": float(payments.outstanding(row))})
                 divisions[str(code)] = {
@@ -87,6 +90,10 @@ class AdminMixin:
                     "receivables": receivables,
                     "receivables_list": [plain(r) for r in payments.receivables_list(ledger)],
                     "transaction_lines": len(division.table("transaction_lines")),
+                    "documents": [
+                        {**plain(d), "Attachments": [plain(a) for a in attachments.get(d["ID"], [])]}
+                        for d in division.table("documents").values()
+                    ],
                 }
             return {
                 "now": self.clock.now().isoformat(),

@@ -21,7 +21,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from . import periods
+from . import documents, periods
 from .books import (
     REVENUE,
     SALES_JOURNAL_TYPES,
@@ -56,9 +56,11 @@ class Ledger(Books):
             errors.append("At least one Sales Entry Line is required")
             lines_in = []
         lines = [self._line(header, index, line, errors) for index, line in enumerate(lines_in)]
+        document = documents.linked(self.division, payload, errors)
         if errors:
             raise self.fail(errors)
         entry = self._entry(payload, header)
+        entry["Document"] = document
         for line in lines:
             line["EntryID"] = entry["EntryID"]
             self.store.insert(self.division, "sales_entry_lines", line)
@@ -285,6 +287,8 @@ class Ledger(Books):
         for name in ("Description", "YourRef", "OrderNumber", "PaymentReference"):
             if name in payload:
                 changes[name] = payload[name]
+        if "Document" in payload:
+            changes["Document"] = documents.linked(self.division, payload, errors)
         if "Customer" in payload:
             try:
                 customer = self.division.table("accounts").get(parse_guid(payload["Customer"]))

@@ -145,6 +145,26 @@ SALES_ENTRY_LINE = EntityType(
         "Quantity",
     ),
 )
+DOCUMENT = EntityType(
+    "Document",
+    "ID",
+    fields(
+        guid="ID Account",
+        str="Subject Body TypeDescription AccountName",
+        int="Type AttachmentCount Division",
+        date="DocumentDate " + AUDIT,
+    ),
+)
+DOCUMENT_ATTACHMENT = EntityType(
+    "DocumentAttachment",
+    "ID",
+    fields(guid="ID Document", str="FileName Url Attachment", dec="FileSize", int="Division"),
+)
+DOCUMENT_TYPE = EntityType(
+    "DocumentType",
+    "ID",
+    fields(int="ID TypeCategory Division", str="Description", bool="DocumentIsCreatable"),
+)
 RECEIVABLE = EntityType(
     "Receivable",
     "ID",
@@ -329,6 +349,14 @@ ENDPOINTS: dict[str, Endpoint] = {
             order="LineNumber",
         ),
         Endpoint("cashflow/Receivables", RECEIVABLE, "receivables"),
+        Endpoint("documents/Documents", DOCUMENT, "documents", methods=frozenset({"GET", "POST"})),
+        Endpoint(
+            "documents/DocumentAttachments",
+            DOCUMENT_ATTACHMENT,
+            "document_attachments",
+            methods=frozenset({"GET", "POST"}),
+        ),
+        Endpoint("documents/DocumentTypes", DOCUMENT_TYPE, "document_types"),
         Endpoint("financialtransaction/TransactionLines", TRANSACTION_LINE, "transaction_lines"),
         Endpoint("system/Divisions", DIVISION, "divisions"),
         Endpoint("financial/FinancialPeriods", FINANCIAL_PERIOD, "financial_periods"),

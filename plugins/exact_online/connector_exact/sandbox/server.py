@@ -9,7 +9,7 @@ from typing import Any
 
 from connector.testing.sandbox import Fault, Request, Response, SandboxServer
 
-from . import payments, periods
+from . import documents, payments, periods
 from .admin import AdminMixin
 from .booking import Ledger
 from .books import BookingOptions
@@ -108,12 +108,14 @@ class ExactSandbox(AdminMixin, SandboxServer):
             return self.oauth.authorize(request)
         if request.path == "/api/oauth2/token":
             return self.oauth.token(request)
-        if not request.path.startswith("/api/v1/"):
+        if not request.path.startswith(("/api/v1/", documents.FILE_PATH)):
             return ODataError(404, "Not found").response()
         try:
             access = self.oauth.bearer(request)
         except ODataError as error:
             return error.response()
+        if request.path == documents.FILE_PATH:  # an attachment's `Url`, read with the same token
+            return documents.serve(self.store, request.param("ID"))
         located = self._locate(request.path)
         if located is None:
             head = request.path[len("/api/v1/") :].strip("/").partition("/")[0]
@@ -241,6 +243,8 @@ class ExactSandbox(AdminMixin, SandboxServer):
         """The endpoint's rows: a stored `Table` (indexed), or the list a read endpoint derives."""
         if endpoint.table == "receivables_list":
             return payments.receivables_list(ledger)
+        if endpoint.table == "document_types":
+            return documents.types(ledger.division)
         if endpoint.table == periods.TABLE:
             periods.periods(ledger.store, ledger.division)  # seeded at first use
         return ledger.division.table(endpoint.table)
@@ -282,6 +286,14 @@ class ExactSandbox(AdminMixin, SandboxServer):
             return save_account(self.store, ledger.division, payload, status)
         if endpoint.table == "contacts":
             return save_contact(self.store, ledger.division, payload, status)
+        if endpoint.table == "documents":
+            return documents.create_document(
+                self.store, ledger.division, check_properties(endpoint.entity, payload), status
+            )
+        if endpoint.table == "document_attachments":
+            body = check_properties(endpoint.entity, payload)
+            base = f"{self.url}"
+            return documents.create_attachment(self.store, ledger.division, body, status, base)
         if endpoint.table == "sales_entries":
             check_properties(endpoint.entity, payload)
             lines = payload.get("SalesEntryLines")

@@ -25,6 +25,8 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "receivables": ("TransactionEntryID", "Account"),
     "accounts": ("Code",),
     "contacts": ("Account",),
+    "documents": ("Subject",),
+    "document_attachments": ("Document",),
     "journals": ("Code", "Type"),
     "vat_codes": ("Code",),
     "payment_conditions": ("Code",),

@@ -184,3 +184,17 @@ def receivable_of(sandbox: ExactSandbox, entry: dict[str, Any]) -> dict[str, Any
         if row["TransactionEntryID"] == entry["EntryID"]
     ]
     return found
+
+
+def attached_files(sandbox: ExactSandbox, division: int = DIVISION) -> dict[str, list[tuple[str, bytes]]]:
+    """The files linked to each sales entry through its `Document`, by EntryID, read in-process."""
+    with sandbox.lock:
+        tables = sandbox.ledger(division).division.tables
+        files: dict[Any, list[tuple[str, bytes]]] = {}
+        for row in tables["document_attachments"].values():
+            files.setdefault(row["Document"], []).append((row["FileName"], row["_content"]))
+        return {
+            str(entry["EntryID"]): files.get(entry["Document"], [])
+            for entry in tables["sales_entries"].values()
+            if entry.get("Document")
+        }

@@ -17,7 +17,7 @@ from typing import Any
 
 from connector.testing.sandbox import Request, Response, SandboxServer
 
-from . import crm, invoice_api, reference, webhooks
+from . import crm, files, invoice_api, reference, webhooks
 from .admin import admin_route
 from .booked import PEPPOL_STATUSES, CreditNote, Document, Invoice
 from .common import API_VERSION, ApiError, Paging, iso, parse_datetime, second
@@ -98,6 +98,8 @@ class TeamleaderSandbox(SandboxServer):
             **CRM_ENDPOINTS,
             **invoice_api.ENDPOINTS,
             **webhooks.ENDPOINTS,
+            "invoices.download": lambda store, body: files.download(store, body, "invoice", self.url),
+            "creditNotes.download": lambda store, body: files.download(store, body, "credit_note", self.url),
         }
         if seed:
             seed_demo(self.store)
@@ -150,6 +152,9 @@ class TeamleaderSandbox(SandboxServer):
             return self.oauth.authorize(request, now)
         if request.path == "/oauth2/access_token" and request.method == "POST":
             return self.oauth.token(request, now)
+        if request.path.startswith("/files/") and request.method == "GET":  # the file host: no token
+            with self.lock:
+                return files.serve(self.store, request.path[len("/files/") :])
         version = request.header("X-Api-Version") or ""
         headers = {"X-Api-Version": version if VERSION.match(version) else API_VERSION}
         try:

@@ -92,6 +92,7 @@ class Store:
         self.webhooks: dict[str, set[str]] = {}
         self.counters: dict[tuple[str, str, int], int] = {}
         self._sequence = 0
+        self.files: dict[str, tuple[bytes, str, datetime]] = {}  # download locations (files.py)
 
     frozen: datetime | None = None
     """While seeding: the moment changes are stamped with (a document's own date, never the future)."""
