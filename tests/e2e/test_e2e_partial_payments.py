@@ -30,6 +30,10 @@ def split(request: pytest.FixtureRequest, exact: ExactSandbox) -> bool:
     return bool(request.param)
 
 
+def api_calls(box: Any) -> int:
+    return sum(1 for c in box.calls if not c.path.startswith("/_sandbox/") and "oauth2" not in c.path)
+
+
 def register(world: World, partial: str = "register") -> None:
     world.write_rules({"payments": {"partial": partial}})
 
@@ -107,6 +111,11 @@ def test_one_bank_payment_over_two_invoices_registers_each_its_own_part(
     assert paid(teamleader, second) == [(money("79.00"), "2027-02-15")]
     assert teamleader.invoice_info(second)["paid"] is False
     assert "2 registered" in output
+    before = {name: api_calls(box) for name, box in later.sandboxes.items()}
+    payments(later)
+    used = {name: api_calls(box) - before[name] for name, box in later.sandboxes.items()}
+    assert used["exact_online"] <= 2 and used["teamleader"] <= 2, f"nothing new costs little: {used}"
+    assert len(paid(teamleader, second)) == 1
 
 
 def test_a_match_undone_in_exact_is_reported_and_nothing_is_undone(
