@@ -16,8 +16,10 @@ in the target (it matched less than was registered) is reported and nothing is u
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import partial
 
 from connector.contract.errors import ApiError, Paused, RetriableError
 from connector.contract.records import Payment, PaymentStatus
@@ -60,29 +62,8 @@ def sync_payments(run: Run) -> None:
             report.add("payments.registered")
             continue
         document_id = entry.source_key.split(":", 1)[1]
-        try:
-            killpoints.reached("payments.before_write")
-            payment = run.source.mark_paid(document_id, paid_on)
-            killpoints.reached("payments.after_write")
-        except Paused:
-            raise
-        except (ApiError, RetriableError) as error:
-            report.fail(
-                entry.source_key,
-                f"{entry.number}: payment not registered: {error.message}",
-                error.hint,
-                group="payments",
-            )
+        if not _write(run, entry, label, paid_on, True, partial(run.source.mark_paid, document_id, paid_on)):
             cursor = None  # read these changes again next run
-            continue
-        if payment is None:
-            report.add("payments.already_paid")
-            paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC)
-            state.mark_paid(entry.source_key, Decimal(0), paid_at)  # paid in the source already
-            continue
-        state.mark_paid(entry.source_key, payment.amount, payment.paid_at)
-        killpoints.reached("payments.after_ledger")
-        _registered(run, entry, payment, label)
     if cursor is not None and not run.dry_run:
         with state.transaction():
             state.cursor_set(CURSOR, cursor)
@@ -112,7 +93,7 @@ def _registered(run: Run, entry: LedgerEntry, payment: Payment, label: str, part
 def _register_part(run: Run, entry: LedgerEntry, change: PaymentStatus, label: str) -> bool:
     """`payments.partial: register`: register what the target matched beyond what the source counts.
     False when the source refused (the change is read again next run)."""
-    state, report = run.state, run.report
+    report = run.report
     registered = entry.payment_amount or Decimal(0)
     matched = change.amount_matched
     if not change.fully_paid:
@@ -138,9 +119,31 @@ def _register_part(run: Run, entry: LedgerEntry, change: PaymentStatus, label: s
         report.add("payments.registered")
         return True
     document_id = entry.source_key.split(":", 1)[1]
+    return _write(
+        run,
+        entry,
+        label,
+        paid_on,
+        change.fully_paid,
+        partial(run.source.register_payment, document_id, open_in_target, paid_on),
+    )
+
+
+def _write(
+    run: Run,
+    entry: LedgerEntry,
+    label: str,
+    paid_on: date,
+    fully_paid: bool,
+    write: Callable[[], Payment | None],
+) -> bool:
+    """Register a payment in the source (`write`) and record it in the ledger; False when the
+    source refused (the change is read again next run). `write` answers None when the source
+    counts the payment already (registered before a crash, paid there, or a credit note)."""
+    state, report = run.state, run.report
     try:
         killpoints.reached("payments.before_write")
-        payment = run.source.register_payment(document_id, open_in_target, paid_on)
+        payment = write()
         killpoints.reached("payments.after_write")
     except Paused:
         raise
@@ -152,13 +155,13 @@ def _register_part(run: Run, entry: LedgerEntry, change: PaymentStatus, label: s
             group="payments",
         )
         return False
-    paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC) if change.fully_paid else None
-    if payment is None:  # the source counts it already (registered before a crash, or a credit note)
-        if change.fully_paid:
+    paid_at = datetime.combine(paid_on, time(0, 0), tzinfo=UTC) if fully_paid else None
+    if payment is None:
+        if fully_paid:
             report.add("payments.already_paid")
             state.mark_paid(entry.source_key, Decimal(0), paid_at)
         return True
     state.mark_paid(entry.source_key, payment.amount, paid_at)
     killpoints.reached("payments.after_ledger")
-    _registered(run, entry, payment, label, part=not change.fully_paid)
+    _registered(run, entry, payment, label, part=not fully_paid)
     return True
